@@ -1,0 +1,140 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+)
+
+// Defaults of PeerSyncParameters.
+const (
+	DefaultRequireState            = "Synced!"
+	DefaultMaxConnectsPerReconcile = 10
+)
+
+// DesiredPeer is a peer the node should be connected to.
+type DesiredPeer struct {
+	// Name identifies the peer in status and events, e.g. "<namespace>/<name>".
+	// +kubebuilder:validation:MinLength=1
+	Name string `json:"name"`
+
+	// Address is the peer's "host:port" (IPv6 as "[addr]:port").
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:Pattern=`^(\[[0-9A-Fa-f:.]+\]|[^\s:/?#&=\[\]]+):[0-9]{1,5}$`
+	Address string `json:"address"`
+
+	// IP of the peer when known. Preferred over the host name for /connect,
+	// since core resolves names synchronously and IPv4 only.
+	// +optional
+	IP string `json:"ip,omitempty"`
+}
+
+// PeerSyncParameters are the desired state of a node's live peer set.
+type PeerSyncParameters struct {
+	// AdminEndpoint is the URL of stellar-core's admin HTTP interface (or of
+	// an authenticating proxy in front of it). It must pass the provider
+	// config's allowlist.
+	// +kubebuilder:validation:Pattern=`^https?://`
+	AdminEndpoint string `json:"adminEndpoint"`
+
+	// Peers the node should be connected to, in either direction.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=1000
+	Peers []DesiredPeer `json:"peers,omitempty"`
+
+	// RequireState is the core state in which the provider acts. In any other
+	// state it makes no request beyond /info.
+	// +optional
+	// +kubebuilder:default="Synced!"
+	// +kubebuilder:validation:Enum=Booting;Joining SCP;Connected;Catching up;Synced!;Stopping
+	RequireState string `json:"requireState,omitempty"`
+
+	// MaxConnectsPerReconcile bounds the /connect calls of one reconcile:
+	// core handles them on its main thread, next to consensus.
+	// +optional
+	// +kubebuilder:default=10
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	MaxConnectsPerReconcile int32 `json:"maxConnectsPerReconcile,omitempty"`
+}
+
+// PeerBackoff holds back /connect calls for a peer that does not stay
+// connected, e.g. one core refuses beyond its target connections.
+type PeerBackoff struct {
+	// Peer is the desired peer's name.
+	Peer string `json:"peer"`
+	// Attempts is the number of /connect calls since the peer last stayed.
+	Attempts int32 `json:"attempts"`
+	// NextAttempt is the earliest time of the next /connect.
+	NextAttempt metav1.Time `json:"nextAttempt"`
+}
+
+// PeerSyncObservation is the node's state as the provider last saw it.
+type PeerSyncObservation struct {
+	// State is core's state, e.g. "Synced!" or "Catching up".
+	// +optional
+	State string `json:"state,omitempty"`
+	// Ledger is the last closed ledger number.
+	// +optional
+	Ledger int64 `json:"ledger,omitempty"`
+	// AuthenticatedPeers counts all authenticated peers, desired or not.
+	// +optional
+	AuthenticatedPeers int32 `json:"authenticatedPeers,omitempty"`
+	// ConnectedDesired counts desired peers that are authenticated.
+	// +optional
+	ConnectedDesired int32 `json:"connectedDesired,omitempty"`
+	// Missing names desired peers neither authenticated nor pending.
+	// +optional
+	Missing []string `json:"missing,omitempty"`
+	// LastConnect is when the provider last called /connect.
+	// +optional
+	LastConnect *metav1.Time `json:"lastConnect,omitempty"`
+	// Backoff holds per-peer /connect backoff.
+	// +optional
+	// +listType=map
+	// +listMapKey=peer
+	Backoff []PeerBackoff `json:"backoff,omitempty"`
+}
+
+// A PeerSyncSpec defines the desired state of a PeerSync.
+type PeerSyncSpec struct {
+	xpv2.ManagedResourceSpec `json:",inline"`
+	ForProvider              PeerSyncParameters `json:"forProvider"`
+}
+
+// A PeerSyncStatus represents the observed state of a PeerSync.
+type PeerSyncStatus struct {
+	xpv2.ManagedResourceStatus `json:",inline"`
+	AtProvider                 PeerSyncObservation `json:"atProvider,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// A PeerSync keeps a stellar-core node connected to a desired peer set: when
+// core is synced it calls /connect for each desired peer that is neither
+// connected nor pending.
+// +kubebuilder:printcolumn:name="READY",type="string",JSONPath=".status.conditions[?(@.type=='Ready')].status"
+// +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
+// +kubebuilder:printcolumn:name="STATE",type="string",JSONPath=".status.atProvider.state"
+// +kubebuilder:printcolumn:name="CONNECTED",type="integer",JSONPath=".status.atProvider.connectedDesired"
+// +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,stellar}
+type PeerSync struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	Spec   PeerSyncSpec   `json:"spec"`
+	Status PeerSyncStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// PeerSyncList contains a list of PeerSync.
+type PeerSyncList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []PeerSync `json:"items"`
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// setDesiredStatus sets fields of the desired composite's status, keeping
+// whatever earlier steps put there.
+func setDesiredStatus(rsp *fnv1.RunFunctionResponse, fields map[string]*structpb.Value) {
+	if rsp.GetDesired() == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.Desired.GetComposite() == nil {
+		rsp.Desired.Composite = &fnv1.Resource{}
+	}
+	xr := rsp.Desired.Composite
+	if xr.GetResource() == nil {
+		xr.Resource = &structpb.Struct{}
+	}
+	if xr.Resource.Fields == nil {
+		xr.Resource.Fields = map[string]*structpb.Value{}
+	}
+	status := xr.Resource.Fields["status"].GetStructValue()
+	if status == nil {
+		status = &structpb.Struct{}
+		xr.Resource.Fields["status"] = structpb.NewStructValue(status)
+	}
+	if status.Fields == nil {
+		status.Fields = map[string]*structpb.Value{}
+	}
+	for k, v := range fields {
+		status.Fields[k] = v
+	}
+}
+
+// setDesired sets one desired composed resource.
+func setDesired(rsp *fnv1.RunFunctionResponse, name string, obj *structpb.Struct, ready fnv1.Ready) {
+	if rsp.GetDesired() == nil {
+		rsp.Desired = &fnv1.State{}
+	}
+	if rsp.Desired.Resources == nil {
+		rsp.Desired.Resources = map[string]*fnv1.Resource{}
+	}
+	rsp.Desired.Resources[name] = &fnv1.Resource{Resource: obj, Ready: ready}
+}
+
+// toStruct converts an object built from maps, slices and scalars.
+func toStruct(obj map[string]any) (*structpb.Struct, error) {
+	s, err := structpb.NewStruct(obj)
+	return s, errors.Wrap(err, "cannot convert composed resource to a protobuf Struct")
+}

@@ -1,0 +1,264 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/structpb"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+)
+
+const (
+	// requirementNodes is the required resources key of the node objects.
+	requirementNodes = "nodes"
+	// resourcePeersConfigMap is the directory's composed ConfigMap.
+	resourcePeersConfigMap = "peers-configmap"
+	// conditionShrinkHeld is True while the shrink guard holds a write.
+	// Ready is Crossplane's own: it follows the ConfigMap's readiness.
+	conditionShrinkHeld = "ShrinkHeld"
+)
+
+// directorySettings is the directory's spec, resolved against the input and
+// the defaults.
+type directorySettings struct {
+	network          string
+	configMap        v1alpha1.ConfigMapRef
+	external         []peers.Peer
+	preferred        bool
+	maxShrinkPercent int
+	allowShrink      bool
+	selector         labels.Selector
+	clusterDomain    string
+}
+
+// nodesSelector is the node requirement. It depends on the input only, so it
+// is identical on every call and Crossplane's requirement loop settles.
+func nodesSelector(in *v1alpha1.DirectoryInput) *fnv1.ResourceSelector {
+	sel := &fnv1.ResourceSelector{
+		ApiVersion: or(in.Nodes.APIVersion, v1alpha1.DefaultNodeAPIVersion),
+		Kind:       or(in.Nodes.Kind, v1alpha1.DefaultNodeKind),
+		Namespace:  in.Nodes.Namespace,
+	}
+	if len(in.Nodes.MatchLabels) > 0 {
+		sel.Match = &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: in.Nodes.MatchLabels}}
+	}
+	return sel
+}
+
+func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.DirectoryInput) {
+	sel := nodesSelector(in)
+	require(rsp, requirementNodes, sel)
+
+	xr := req.GetObserved().GetComposite().GetResource()
+	s, warnings, err := resolveDirectory(xr, in)
+	if err != nil {
+		response.Fatal(rsp, err)
+		return
+	}
+	warnAll(rsp, warnings)
+
+	nodes, resolved := requiredItems(req, requirementNodes)
+	if !resolved {
+		// Writing now would publish an empty directory and delete the peers
+		// everyone reads; Crossplane calls again with the nodes.
+		response.Normalf(rsp, "Waiting for Crossplane to resolve the required %s objects", sel.GetKind()).TargetComposite()
+		return
+	}
+
+	d := peers.Discover(objects(nodes), s.external, peers.Options{Network: s.network, Selector: s.selector, ClusterDomain: s.clusterDomain})
+	ws := make([]error, len(d.Warnings))
+	for i := range d.Warnings {
+		ws[i] = d.Warnings[i]
+	}
+	warnAll(rsp, ws)
+	if len(d.Pending) > 0 {
+		response.Normalf(rsp, "%d validators have not published an address yet: %s", len(d.Pending), listNames(d.Pending)).TargetComposite()
+	}
+
+	data := peers.Render(d.Peers, s.preferred)
+	if size := data.Size(); size > peers.MaxConfigMapBytes {
+		response.Fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes, more than the %d a ConfigMap may hold; nothing was written",
+			len(d.Peers), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
+		return
+	}
+	dataFields := map[string]*structpb.Value{
+		peers.KeyPeersJSON:  structpb.NewStringValue(data.PeersJSON),
+		peers.KeyPeersTxt:   structpb.NewStringValue(data.PeersTxt),
+		peers.KeyPeerCount:  structpb.NewStringValue(data.PeerCount),
+		peers.KeyKnownPeers: structpb.NewStringValue(data.KnownPeers),
+	}
+	count, hash := len(d.Peers), peers.Hash(data.PeersJSON)
+
+	held := ""
+	if prev, prevData, ok := observedPeers(req); ok {
+		held = peers.CheckShrink(prev, len(d.Peers), s.maxShrinkPercent, s.allowShrink)
+		if held != "" {
+			// Keep publishing exactly what is there, so nothing changes.
+			dataFields, count = prevData, prev
+			hash = peers.Hash(prevData[peers.KeyPeersJSON].GetStringValue())
+		}
+	}
+
+	setDesired(rsp, resourcePeersConfigMap, configMap(s.configMap, dataFields), fnv1.Ready_READY_TRUE)
+	setDesiredStatus(rsp, map[string]*structpb.Value{
+		"peerCount": structpb.NewNumberValue(float64(count)),
+		"peersHash": structpb.NewStringValue(hash),
+		"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			"namespace": structpb.NewStringValue(s.configMap.Namespace),
+			"name":      structpb.NewStringValue(s.configMap.Name),
+		}}),
+	})
+	if held != "" {
+		response.Warning(rsp, errors.New(held)).TargetComposite()
+		response.ConditionTrue(rsp, conditionShrinkHeld, "ShrinkGuard").WithMessage(held).TargetComposite()
+		return
+	}
+	response.ConditionFalse(rsp, conditionShrinkHeld, "WithinLimit").TargetComposite()
+}
+
+// configMap builds the directory ConfigMap. It is namespaced and the
+// directory is cluster scoped, so the namespace is explicit.
+func configMap(ref v1alpha1.ConfigMapRef, data map[string]*structpb.Value) *structpb.Struct {
+	return &structpb.Struct{Fields: map[string]*structpb.Value{
+		"apiVersion": structpb.NewStringValue("v1"),
+		"kind":       structpb.NewStringValue("ConfigMap"),
+		"metadata": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+			"name":      structpb.NewStringValue(ref.Name),
+			"namespace": structpb.NewStringValue(ref.Namespace),
+			"labels": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+				"app.kubernetes.io/managed-by": structpb.NewStringValue("function-stellar-peers"),
+			}}),
+		}}),
+		"data": structpb.NewStructValue(&structpb.Struct{Fields: data}),
+	}}
+}
+
+// observedPeers returns the peer count and data of the ConfigMap this
+// directory composed before, if there is one.
+func observedPeers(req *fnv1.RunFunctionRequest) (int, map[string]*structpb.Value, bool) {
+	cm := req.GetObserved().GetResources()[resourcePeersConfigMap].GetResource()
+	data := peers.Object(cm, "data")
+	if data == nil {
+		return 0, nil, false
+	}
+	if n, err := strconv.Atoi(peers.StringOr(data, "", peers.KeyPeerCount)); err == nil && n >= 0 {
+		return n, data.GetFields(), true
+	}
+	// No usable peer_count: count peers.json instead.
+	var entries []json.RawMessage
+	if err := json.Unmarshal([]byte(peers.StringOr(data, "", peers.KeyPeersJSON)), &entries); err == nil {
+		return len(entries), data.GetFields(), true
+	}
+	return 0, nil, false
+}
+
+// resolveDirectory reads the directory's spec; the spec wins over the input,
+// the input over the defaults. Bad optional settings are warned about and
+// replaced by their default; a missing network is fatal.
+func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directorySettings, []error, error) {
+	obj := peers.Describe(xr)
+	spec := peers.Object(xr, "spec")
+	var warnings []error
+	s := directorySettings{
+		network:          peers.StringOr(spec, "", "network"),
+		configMap:        v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName},
+		maxShrinkPercent: v1alpha1.DefaultMaxShrinkPercent,
+		allowShrink:      peers.Bool(spec, "allowShrink"),
+		clusterDomain:    or(in.ClusterDomain, v1alpha1.DefaultClusterDomain),
+	}
+	if s.network == "" {
+		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
+	}
+
+	if in.ConfigMap != nil {
+		s.configMap.Namespace = or(in.ConfigMap.Namespace, s.configMap.Namespace)
+		s.configMap.Name = or(in.ConfigMap.Name, s.configMap.Name)
+	}
+	s.configMap.Namespace = peers.StringOr(spec, s.configMap.Namespace, "configMap", "namespace")
+	s.configMap.Name = peers.StringOr(spec, s.configMap.Name, "configMap", "name")
+
+	if in.Preferred != nil {
+		s.preferred = *in.Preferred
+	}
+	if peers.Present(spec, "preferredPeers") {
+		s.preferred = peers.Bool(spec, "preferredPeers")
+	}
+
+	if in.MaxShrinkPercent != nil {
+		s.maxShrinkPercent = int(*in.MaxShrinkPercent)
+	}
+	if v := peers.Field(spec, "maxShrinkPercent"); peers.Present(spec, "maxShrinkPercent") {
+		if f := v.GetNumberValue(); f == float64(int(f)) && f >= 0 && f <= 100 {
+			s.maxShrinkPercent = int(f)
+		} else {
+			warnings = append(warnings, errors.Errorf("%s: spec.maxShrinkPercent: must be a whole number from 0 to 100; using %d", obj, s.maxShrinkPercent))
+		}
+	}
+	if s.maxShrinkPercent < 0 || s.maxShrinkPercent > 100 {
+		warnings = append(warnings, errors.Errorf("input maxShrinkPercent: %d is not from 0 to 100; using %d", s.maxShrinkPercent, v1alpha1.DefaultMaxShrinkPercent))
+		s.maxShrinkPercent = v1alpha1.DefaultMaxShrinkPercent
+	}
+
+	if list := peers.Field(spec, "externalPeers").GetListValue(); len(list.GetValues()) > 0 {
+		for i, v := range list.GetValues() {
+			e := v.GetStructValue()
+			name := peers.StringOr(e, "", "name")
+			port := int(peers.Field(e, "port").GetNumberValue())
+			p, err := peers.NewExternal(name, peers.StringOr(e, "", "host"), peers.StringOr(e, "", "ip"), port)
+			if err != nil {
+				warnings = append(warnings, errors.Errorf("%s: spec.externalPeers[%d] %q: %v", obj, i, name, err))
+				continue
+			}
+			s.external = append(s.external, p)
+		}
+	} else {
+		for i, e := range in.ExternalPeers {
+			p, err := peers.NewExternal(e.Name, e.Host, e.IP, int(e.Port))
+			if err != nil {
+				warnings = append(warnings, errors.Errorf("input externalPeers[%d] %q: %v", i, e.Name, err))
+				continue
+			}
+			s.external = append(s.external, p)
+		}
+	}
+
+	if sel := peers.Object(spec, "nodeSelector"); sel != nil {
+		ls, err := labelSelector(sel)
+		if err != nil {
+			// Publishing every node of the network instead of the narrower set
+			// the user asked for would be wrong; stop.
+			return s, warnings, errors.Errorf("%s: spec.nodeSelector: %v", obj, err)
+		}
+		s.selector = ls
+	}
+	return s, warnings, nil
+}
+
+func labelSelector(s *structpb.Struct) (labels.Selector, error) {
+	j, err := protojson.Marshal(s)
+	if err != nil {
+		return nil, err
+	}
+	ls := &metav1.LabelSelector{}
+	if err := json.Unmarshal(j, ls); err != nil {
+		return nil, fmt.Errorf("cannot parse label selector: %w", err)
+	}
+	return metav1.LabelSelectorAsSelector(ls)
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

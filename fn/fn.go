@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+
+	"google.golang.org/protobuf/proto"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/request"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+)
+
+// maxResponseBytes keeps a response under Crossplane's 4 MiB gRPC receive
+// limit, with room for framing.
+const maxResponseBytes = 4<<20 - 64<<10
+
+// Function publishes Stellar validators as peers.
+type Function struct {
+	fnv1.UnimplementedFunctionRunnerServiceServer
+
+	log logging.Logger
+}
+
+// RunFunction runs the directory step or the node step, chosen by the kind of
+// the step's input.
+func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
+	rsp := response.To(req, response.DefaultTTL)
+
+	kind, _ := peers.String(req.GetInput(), "kind")
+	f.log.Debug("Running function", "tag", req.GetMeta().GetTag(), "input", kind)
+
+	switch kind {
+	case v1alpha1.DirectoryInputKind:
+		in := &v1alpha1.DirectoryInput{}
+		if err := request.GetInput(req, in); err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot get DirectoryInput"))
+			return rsp, nil
+		}
+		runDirectory(req, rsp, in)
+	case v1alpha1.NodeInputKind:
+		in := &v1alpha1.NodeInput{}
+		if err := request.GetInput(req, in); err != nil {
+			response.Fatal(rsp, errors.Wrap(err, "cannot get NodeInput"))
+			return rsp, nil
+		}
+		runNode(req, rsp, in)
+	default:
+		response.Fatal(rsp, errors.Errorf("cannot run: input kind %q is neither %s nor %s (%s)",
+			kind, v1alpha1.DirectoryInputKind, v1alpha1.NodeInputKind, v1alpha1.Group))
+		return rsp, nil
+	}
+
+	if size := proto.Size(rsp); size > maxResponseBytes {
+		// Crossplane would refuse the whole response; say why instead.
+		tooBig := response.To(req, response.DefaultTTL)
+		response.Fatal(tooBig, errors.Errorf("cannot return a %d byte response: Crossplane accepts at most 4 MiB", size))
+		return tooBig, nil
+	}
+	return rsp, nil
+}

@@ -1,0 +1,300 @@
+package main
+
+import (
+	"strconv"
+
+	"github.com/crossplane/function-sdk-go/errors"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/response"
+
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+)
+
+// Paths inside the stellar-core pod.
+const (
+	configTemplateDir = "/etc/stellar-template"
+	configDir         = "/etc/stellar"
+	configFile        = configDir + "/stellar-core.cfg"
+	dataDir           = "/data"
+	configKey         = "stellar-core.cfg"
+)
+
+// initScript assembles the config core runs with: the seed goes first, since
+// TOML puts keys after the quorum set's [[tables]] into those tables, and it
+// never lands in a ConfigMap. A fresh volume gets its database created.
+const initScript = `set -eu
+{
+  if [ -n "${NODE_SEED:-}" ]; then printf 'NODE_SEED = "%s"\n' "$NODE_SEED"; fi
+  cat ` + configTemplateDir + `/` + configKey + `
+} > ` + configFile + `
+[ -e ` + dataDir + `/stellar.db ] || stellar-core new-db --conf ` + configFile + `
+`
+
+// composeNode composes the node's Service, StatefulSet, config, NetworkPolicy
+// and PeerSync, all in the claim's namespace (the composite is cluster scoped,
+// so every namespace is explicit) and named after the claim.
+//
+// Admin port: core's HTTP admin interface has no authentication and listens
+// on 127.0.0.1 unless PUBLIC_HTTP_PORT=true. The provider must reach it from
+// another pod, so by default we set PUBLIC_HTTP_PORT=true, and only ever
+// together with a NetworkPolicy that admits the provider's namespace alone to
+// that port. With exposeAdminPort=false core stays on localhost, the Service
+// leaves the admin port out, and the PeerSync needs spec.adminEndpoint (e.g.
+// an authenticating proxy the user runs).
+func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) error {
+	expose := in.ExposeAdminPort == nil || *in.ExposeAdminPort
+	name, ns := n.claimName, n.claimNamespace
+	configName := name + "-stellar-core"
+	selector := map[string]any{
+		"app.kubernetes.io/name":     "stellar-core",
+		"app.kubernetes.io/instance": name,
+	}
+	objLabels := map[string]any{
+		"app.kubernetes.io/name":       "stellar-core",
+		"app.kubernetes.io/instance":   name,
+		"app.kubernetes.io/managed-by": "function-stellar-peers",
+		"stellarpeers.io/node-type":    n.nodeType,
+	}
+	meta := func(name string) map[string]any {
+		return map[string]any{"name": name, "namespace": ns, "labels": objLabels}
+	}
+
+	cfg := peers.CoreConfig{
+		NetworkPassphrase: n.passphrase,
+		PeerPort:          n.peerPort,
+		HTTPPort:          n.adminPort,
+		PublicHTTPPort:    expose,
+		NodeIsValidator:   n.nodeType == peers.NodeTypeValidator,
+		HomeDomain:        n.homeDomain,
+		DatabaseURL:       "sqlite3://" + dataDir + "/stellar.db",
+		BucketDirPath:     dataDir + "/buckets",
+		KnownPeers:        peers.StableAddresses(n.peers),
+		Preferred:         n.preferred,
+		Extra:             n.quorumSet,
+	}
+
+	servicePorts := []any{port("peer", n.peerPort)}
+	if expose {
+		servicePorts = append(servicePorts, port("admin", n.adminPort))
+	}
+	service := map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Service",
+		"metadata":   meta(name),
+		"spec": map[string]any{
+			// Headless: each pod gets a stable DNS name. Not-ready pods are
+			// published too, because a catching-up node needs its peers.
+			"clusterIP":                "None",
+			"publishNotReadyAddresses": true,
+			"selector":                 selector,
+			"ports":                    servicePorts,
+		},
+	}
+
+	coreConfig := map[string]any{
+		"apiVersion": "v1",
+		"kind":       "ConfigMap",
+		"metadata":   meta(configName),
+		"data":       map[string]any{configKey: cfg.Render()},
+	}
+
+	// Peers: from anywhere, validators outside the cluster included. Admin:
+	// only from the provider's namespace, and only when it listens at all.
+	ingress := []any{map[string]any{"ports": []any{tcp(n.peerPort)}}}
+	if expose {
+		ingress = append(ingress, map[string]any{
+			"from": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{
+				"kubernetes.io/metadata.name": or(in.ProviderNamespace, v1alpha1.DefaultProviderNamespace),
+			}}}},
+			"ports": []any{tcp(n.adminPort)},
+		})
+	}
+	networkPolicy := map[string]any{
+		"apiVersion": "networking.k8s.io/v1",
+		"kind":       "NetworkPolicy",
+		"metadata":   meta(configName),
+		"spec": map[string]any{
+			"podSelector": map[string]any{"matchLabels": selector},
+			"policyTypes": []any{"Ingress"},
+			"ingress":     ingress,
+		},
+	}
+
+	statefulSet := map[string]any{
+		"apiVersion": "apps/v1",
+		"kind":       "StatefulSet",
+		"metadata":   meta(name),
+		"spec":       statefulSetSpec(in, n, selector, configName),
+	}
+
+	for _, r := range []struct {
+		name  string
+		obj   map[string]any
+		ready fnv1.Ready
+	}{
+		{resourceService, service, fnv1.Ready_READY_TRUE},
+		{resourceCoreConfig, coreConfig, fnv1.Ready_READY_TRUE},
+		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
+		{resourceStatefulSet, statefulSet, statefulSetReady(req, n)},
+	} {
+		s, err := toStruct(r.obj)
+		if err != nil {
+			return errors.Wrapf(err, "cannot compose %s", r.name)
+		}
+		setDesired(rsp, r.name, s, r.ready)
+	}
+
+	endpoint := n.adminEndpoint
+	switch {
+	case n.suspended:
+		// No core runs; its PeerSync would only report it unreachable.
+		return nil
+	case endpoint == "" && !expose:
+		response.Warning(rsp, errors.Errorf("%s: spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed", n.describe)).TargetComposite()
+		return nil
+	case endpoint == "":
+		endpoint = "http://" + n.serviceHost() + ":" + strconv.Itoa(n.adminPort)
+	}
+	desiredPeers := make([]any, len(n.peers))
+	for i, p := range n.peers {
+		e := map[string]any{"name": p.Key(), "address": p.StableAddress()}
+		if p.IP != "" {
+			e["ip"] = p.IP
+		}
+		desiredPeers[i] = e
+	}
+	maxConnects := int32(v1alpha1.DefaultMaxConnectsPerReconcile)
+	if in.MaxConnectsPerReconcile != nil {
+		maxConnects = *in.MaxConnectsPerReconcile
+	}
+	peerSync := map[string]any{
+		"apiVersion": "core.stellarpeers.io/v1alpha1",
+		"kind":       "PeerSync",
+		"metadata":   meta(name),
+		"spec": map[string]any{
+			"forProvider": map[string]any{
+				"adminEndpoint":           endpoint,
+				"peers":                   desiredPeers,
+				"requireState":            "Synced!",
+				"maxConnectsPerReconcile": maxConnects,
+			},
+			"providerConfigRef": map[string]any{
+				"kind": "ClusterProviderConfig",
+				"name": or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName),
+			},
+		},
+	}
+	s, err := toStruct(peerSync)
+	if err != nil {
+		return errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
+	}
+	// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
+	setDesired(rsp, resourcePeerSync, s, fnv1.Ready_READY_UNSPECIFIED)
+	return nil
+}
+
+func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, configName string) map[string]any {
+	replicas := 1
+	if n.suspended {
+		replicas = 0
+	}
+	image := or(in.Image, v1alpha1.DefaultImage) + ":" + n.version
+	containerPorts := []any{containerPort("peer", n.peerPort)}
+	if in.ExposeAdminPort == nil || *in.ExposeAdminPort {
+		containerPorts = append(containerPorts, containerPort("admin", n.adminPort))
+	}
+	var initEnv []any
+	if n.seedSecretName != "" {
+		initEnv = append(initEnv, map[string]any{
+			"name": "NODE_SEED",
+			"valueFrom": map[string]any{"secretKeyRef": map[string]any{
+				"name": n.seedSecretName, "key": n.seedSecretKey,
+			}},
+		})
+	}
+	mounts := []any{
+		map[string]any{"name": "config", "mountPath": configDir},
+		map[string]any{"name": "data", "mountPath": dataDir},
+	}
+	initContainer := map[string]any{
+		"name":         "config",
+		"image":        image,
+		"command":      []any{"/bin/sh", "-c", initScript},
+		"volumeMounts": append([]any{map[string]any{"name": "config-template", "mountPath": configTemplateDir, "readOnly": true}}, mounts...),
+	}
+	if initEnv != nil {
+		initContainer["env"] = initEnv
+	}
+	core := map[string]any{
+		"name":    "stellar-core",
+		"image":   image,
+		"command": []any{"stellar-core"},
+		"args":    []any{"run", "--conf", configFile},
+		"ports":   containerPorts,
+		// Core's health is its own state, reported through the PeerSync;
+		// the pod is ready once core accepts peer connections.
+		"readinessProbe": map[string]any{
+			"tcpSocket":     map[string]any{"port": n.peerPort},
+			"periodSeconds": 10,
+		},
+		"volumeMounts":    mounts,
+		"securityContext": map[string]any{"allowPrivilegeEscalation": false},
+	}
+	if n.resources != nil {
+		core["resources"] = n.resources.AsMap()
+	}
+	pvc := map[string]any{
+		"accessModes": []any{"ReadWriteOnce"},
+		"resources":   map[string]any{"requests": map[string]any{"storage": n.storageSize}},
+	}
+	if n.storageClass != "" {
+		pvc["storageClassName"] = n.storageClass
+	}
+	return map[string]any{
+		"replicas":    replicas,
+		"serviceName": n.claimName,
+		"selector":    map[string]any{"matchLabels": selector},
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": selector},
+			"spec": map[string]any{
+				// No config hash annotation: a peer change must not restart a
+				// validator. New peers are connected live by the PeerSync.
+				"initContainers": []any{initContainer},
+				"containers":     []any{core},
+				"volumes": []any{
+					map[string]any{"name": "config-template", "configMap": map[string]any{"name": configName}},
+					map[string]any{"name": "config", "emptyDir": map[string]any{"medium": "Memory"}},
+				},
+			},
+		},
+		"volumeClaimTemplates": []any{map[string]any{
+			"metadata": map[string]any{"name": "data"},
+			"spec":     pvc,
+		}},
+	}
+}
+
+// statefulSetReady is true once the observed StatefulSet has all replicas ready.
+func statefulSetReady(req *fnv1.RunFunctionRequest, n *node) fnv1.Ready {
+	if n.suspended {
+		return fnv1.Ready_READY_TRUE
+	}
+	sts := req.GetObserved().GetResources()[resourceStatefulSet].GetResource()
+	if peers.Field(sts, "status", "readyReplicas").GetNumberValue() >= 1 {
+		return fnv1.Ready_READY_TRUE
+	}
+	return fnv1.Ready_READY_FALSE
+}
+
+func port(name string, p int) map[string]any {
+	return map[string]any{"name": name, "port": p, "targetPort": p, "protocol": "TCP"}
+}
+
+func containerPort(name string, p int) map[string]any {
+	return map[string]any{"name": name, "containerPort": p, "protocol": "TCP"}
+}
+
+func tcp(p int) map[string]any {
+	return map[string]any{"protocol": "TCP", "port": p}
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"net/url"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+
+	"github.com/crossplane/function-sdk-go/errors"
+
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+)
+
+// node is an XStellarNode's spec, checked, with the input's settings.
+type node struct {
+	describe                  string
+	claimName, claimNamespace string
+	nodeType                  string
+	network, passphrase       string
+	suspended                 bool
+	version                   string
+	peerPort, adminPort       int
+	public                    *peers.Address
+	adminEndpoint             string
+	seedSecretName            string
+	seedSecretKey             string
+	homeDomain                string
+	quorumSet                 string
+	resources                 *structpb.Struct
+	storageSize               string
+	storageClass              string
+	clusterDomain             string
+
+	// From the directory.
+	peers     []peers.Peer
+	preferred bool
+}
+
+// stableHost is the pod's DNS name through the headless Service; it outlives
+// pod IPs, and core re-resolves it every 600 s.
+func (n *node) stableHost() string {
+	return n.claimName + "-0." + n.serviceHost()
+}
+
+func (n *node) serviceHost() string {
+	return n.claimName + "." + n.claimNamespace + ".svc." + n.clusterDomain
+}
+
+// readNode reads the composite. A node it cannot compose is fatal, naming the
+// field: composing half a node would be worse.
+func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
+	n := &node{describe: peers.Describe(xr), clusterDomain: or(in.ClusterDomain, v1alpha1.DefaultClusterDomain)}
+	bad := func(field, format string, a ...any) error {
+		return peers.Warning{Object: n.describe, Field: field, Message: errors.Errorf(format, a...).Error()}
+	}
+	spec := peers.Object(xr, "spec")
+
+	n.claimName, n.claimNamespace = peers.Identity(xr)
+	if n.claimNamespace == "" {
+		return nil, bad("metadata.labels", "has no %s: create the node through a StellarNode claim, whose namespace its resources go in", peers.LabelClaimNamespace)
+	}
+	if err := peers.ValidateHost(n.stableHost()); err != nil {
+		return nil, bad("metadata.labels", "claim name %q cannot form a DNS name: %v", n.claimName, err)
+	}
+
+	switch n.nodeType = peers.StringOr(spec, "", "nodeType"); n.nodeType {
+	case peers.NodeTypeValidator, peers.NodeTypeWatcher, peers.NodeTypeHorizon, peers.NodeTypeSorobanRPC:
+	default:
+		return nil, bad("spec.nodeType", "%q is not one of Validator, Watcher, Horizon, SorobanRpc", n.nodeType)
+	}
+	n.network = peers.StringOr(spec, "", "network")
+	p, err := peers.Passphrase(n.network, peers.StringOr(spec, "", "networkPassphrase"))
+	if err != nil {
+		return nil, bad("spec.network", "%v", err)
+	}
+	n.passphrase = p
+	n.suspended = peers.Bool(spec, "suspended")
+
+	n.version = peers.StringOr(spec, "", "version")
+	if n.version == "" || strings.ContainsAny(n.version, " /@:") {
+		return nil, bad("spec.version", "%q is not a stellar-core image tag", n.version)
+	}
+
+	if n.peerPort, err = portField(spec, "peerPort", peers.DefaultPeerPort); err != nil {
+		return nil, bad("spec.peerPort", "%v", err)
+	}
+	if n.adminPort, err = portField(spec, "adminPort", peers.DefaultAdminPort); err != nil {
+		return nil, bad("spec.adminPort", "%v", err)
+	}
+	if n.peerPort == n.adminPort {
+		return nil, bad("spec.adminPort", "%d is also the peer port", n.adminPort)
+	}
+
+	if pa := peers.StringOr(spec, "", "publicAddress"); pa != "" {
+		a, err := peers.ParseAddress(pa)
+		if err != nil {
+			return nil, bad("spec.publicAddress", "%v", err)
+		}
+		n.public = &a
+	}
+	if ae := peers.StringOr(spec, "", "adminEndpoint"); ae != "" {
+		u, err := url.Parse(ae)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, bad("spec.adminEndpoint", "%q is not an http(s) URL", ae)
+		}
+		n.adminEndpoint = ae
+	}
+
+	n.seedSecretName = peers.StringOr(spec, "", "validator", "seedSecretRef", "name")
+	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
+	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
+	if v := peers.Field(spec, "validator", "quorumSet"); peers.Present(spec, "validator", "quorumSet") {
+		qs, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return nil, bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
+		}
+		n.quorumSet = qs.StringValue
+	}
+	n.resources = peers.Object(spec, "resources")
+	n.storageSize = peers.StringOr(spec, "20Gi", "storage", "size")
+	n.storageClass = peers.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
+	return n, nil
+}
+
+func portField(spec *structpb.Struct, field string, def int) (int, error) {
+	if !peers.Present(spec, field) {
+		return def, nil
+	}
+	f := peers.Field(spec, field).GetNumberValue()
+	if f != float64(int(f)) || !peers.ValidPort(int(f)) {
+		return 0, errors.Errorf("%v is not a valid port", peers.Field(spec, field).AsInterface())
+	}
+	return int(f), nil
+}

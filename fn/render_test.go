@@ -1,0 +1,90 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/grpc"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestRenderExamples")
+
+// TestRenderExamples runs the real `crossplane composition render` over every folder of examples/render against
+// this function, served on loopback, and compares the output with the folder's rendered.golden.yaml. Each folder
+// holds xr.yaml, composition.yaml, functions.yaml, required.yaml and optionally observed.yaml.
+func TestRenderExamples(t *testing.T) {
+	cli, core := os.Getenv("E2E_CROSSPLANE_CLI"), os.Getenv("E2E_CROSSPLANE")
+	if cli == "" || core == "" {
+		if os.Getenv("STELLAR_PEERS_REQUIRE_TOOLS") != "" {
+			t.Fatal("E2E_CROSSPLANE_CLI and E2E_CROSSPLANE must name the pinned crossplane binaries (make tools)")
+		}
+		t.Skip("the crossplane CLI and core are not built; `make unit` runs this test")
+	}
+	target := serveInsecure(t)
+
+	dirs, err := filepath.Glob(filepath.Join("..", "examples", "render", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no render examples found: %v", err)
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			args := []string{"composition", "render",
+				filepath.Join(dir, "xr.yaml"), filepath.Join(dir, "composition.yaml"), filepath.Join(dir, "functions.yaml"),
+				"--required-resources=" + filepath.Join(dir, "required.yaml"),
+				"--crossplane-binary=" + core,
+				"--function-annotations=render.crossplane.io/runtime-development-target=" + target,
+				"--include-function-results",
+			}
+			if _, err := os.Stat(filepath.Join(dir, "observed.yaml")); err == nil {
+				args = append(args, "--observed-resources="+filepath.Join(dir, "observed.yaml"))
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			defer cancel()
+			var stderr bytes.Buffer
+			cmd := exec.CommandContext(ctx, cli, args...)
+			cmd.Stderr = &stderr
+			got, err := cmd.Output()
+			if err != nil {
+				t.Fatalf("crossplane %v: %v\n%s", args, err, stderr.String())
+			}
+			golden := filepath.Join(dir, "rendered.golden.yaml")
+			if *updateGolden {
+				if err := os.WriteFile(golden, got, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want, err := os.ReadFile(golden) //nolint:gosec // a file of this repository.
+			if err != nil {
+				t.Fatalf("cannot read %s (run `go test ./fn -run TestRenderExamples -update` to create it): %v", golden, err)
+			}
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("crossplane composition render of %s: -want +got:\n%s", dir, diff)
+			}
+		})
+	}
+}
+
+// serveInsecure serves the function without TLS on a loopback port, as the render Development runtime expects.
+func serveInsecure(t *testing.T) string {
+	t.Helper()
+	lis, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := grpc.NewServer()
+	fnv1.RegisterFunctionRunnerServiceServer(srv, &Function{log: logging.NewNopLogger()})
+	go func() { _ = srv.Serve(lis) }()
+	t.Cleanup(srv.Stop)
+	return lis.Addr().String()
+}

@@ -1,0 +1,286 @@
+package peers
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/labels"
+)
+
+// Labels Crossplane puts on a composite that was created for a claim.
+const (
+	LabelClaimName      = "crossplane.io/claim-name"
+	LabelClaimNamespace = "crossplane.io/claim-namespace"
+)
+
+// OperatorGroup is the API group of the original Rust operator's StellarNode.
+const OperatorGroup = "stellar.org"
+
+// DefaultClusterDomain is the cluster DNS domain assumed when none is given.
+const DefaultClusterDomain = "cluster.local"
+
+// Options narrow which node objects become peers.
+type Options struct {
+	// Network keeps only nodes whose spec.network equals it; empty keeps all.
+	Network string
+	// Selector, when set, keeps only nodes whose labels it matches.
+	Selector labels.Selector
+	// ClusterDomain is used to derive the Service name of the original
+	// operator's StellarNodes, which publish no address of their own.
+	ClusterDomain string
+}
+
+// An Outcome says what extraction did with a node object.
+type Outcome int
+
+// Outcomes of Extract.
+const (
+	Kept Outcome = iota
+	SkippedOtherNetwork
+	SkippedNotSelected
+	SkippedNotValidator
+	SkippedSuspended
+	// SkippedNoAddress is a validator that has not published an address yet,
+	// which is normal while it starts.
+	SkippedNoAddress
+	// SkippedInvalid comes with a Warning naming the object and field.
+	SkippedInvalid
+)
+
+// A Warning names a bad object and field, e.g.
+// `XStellarNode "alice-x7k2" (claim team-a/alice): spec.peerPort: 70000 is not a valid port`.
+type Warning struct {
+	Object  string
+	Field   string
+	Message string
+}
+
+func (w Warning) Error() string {
+	if w.Field == "" {
+		return w.Object + ": " + w.Message
+	}
+	return w.Object + ": " + w.Field + ": " + w.Message
+}
+
+// Describe names an object the way warnings do: Kind "namespace/name", with
+// the claim it came from when it has one.
+func Describe(obj *structpb.Struct) string {
+	kind := StringOr(obj, "object", "kind")
+	name, _ := String(obj, "metadata", "name")
+	if ns, _ := String(obj, "metadata", "namespace"); ns != "" {
+		name = ns + "/" + name
+	}
+	d := kind + " " + strconv.Quote(name)
+	cn, _ := String(obj, "metadata", "labels", LabelClaimName)
+	cns, _ := String(obj, "metadata", "labels", LabelClaimNamespace)
+	if cn != "" {
+		d += " (claim " + cns + "/" + cn + ")"
+	}
+	return d
+}
+
+func invalid(obj *structpb.Struct, field, msg string) (Peer, Outcome, *Warning) {
+	return Peer{}, SkippedInvalid, &Warning{Object: Describe(obj), Field: field, Message: msg}
+}
+
+// Network returns a node's spec.network. The original operator may spell a
+// custom network as an object ({"Custom": "passphrase"}); that is "Custom".
+func Network(obj *structpb.Struct) string {
+	v := Field(obj, "spec", "network")
+	if s, ok := v.GetKind().(*structpb.Value_StringValue); ok {
+		return s.StringValue
+	}
+	if o := v.GetStructValue(); o != nil {
+		for k := range o.GetFields() {
+			if strings.EqualFold(k, "custom") {
+				return "Custom"
+			}
+		}
+	}
+	return ""
+}
+
+// Identity returns the user's name and namespace for a node: the claim's when
+// the composite came from a claim, else the object's own.
+func Identity(obj *structpb.Struct) (name, namespace string) {
+	meta := Object(obj, "metadata")
+	if cn, _ := String(meta, "labels", LabelClaimName); cn != "" {
+		cns, _ := String(meta, "labels", LabelClaimNamespace)
+		return cn, cns
+	}
+	name, _ = String(meta, "name")
+	namespace, _ = String(meta, "namespace")
+	return name, namespace
+}
+
+// Extract turns one node object into a peer. It never panics: a bad object
+// is SkippedInvalid with a Warning naming the object and the field.
+func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
+	if obj == nil {
+		return Peer{}, SkippedInvalid, &Warning{Object: "object", Message: "is empty"}
+	}
+	spec := Object(obj, "spec")
+	if o.Network != "" && Network(obj) != o.Network {
+		return Peer{}, SkippedOtherNetwork, nil
+	}
+	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {
+		return Peer{}, SkippedNotSelected, nil
+	}
+
+	nodeType, ok := String(spec, "nodeType")
+	switch {
+	case !ok:
+		return invalid(obj, "spec.nodeType", "is missing or not a string")
+	case nodeType == NodeTypeValidator:
+	case nodeType == NodeTypeWatcher, nodeType == NodeTypeHorizon, nodeType == NodeTypeSorobanRPC:
+		return Peer{}, SkippedNotValidator, nil
+	default:
+		return invalid(obj, "spec.nodeType", describe(Field(spec, "nodeType"))+" is not one of Validator, Watcher, Horizon, SorobanRpc")
+	}
+
+	if v := Field(spec, "suspended"); Present(spec, "suspended") {
+		b, ok := v.GetKind().(*structpb.Value_BoolValue)
+		if !ok {
+			return invalid(obj, "spec.suspended", describe(v)+" is not a bool")
+		}
+		if b.BoolValue {
+			return Peer{}, SkippedSuspended, nil
+		}
+	}
+
+	name, namespace := Identity(obj)
+	if name == "" {
+		return invalid(obj, "metadata.name", "is empty")
+	}
+	p := Peer{Name: name, Namespace: namespace, NodeType: NodeTypeValidator}
+
+	status := Object(obj, "status", "peer")
+	var w *Warning
+	switch {
+	case Present(status, "port"):
+		p.Port, w = port(obj, Field(status, "port"), "status.peer.port")
+	case Present(spec, "peerPort"):
+		p.Port, w = port(obj, Field(spec, "peerPort"), "spec.peerPort")
+	default:
+		p.Port = DefaultPeerPort
+	}
+	if w != nil {
+		return Peer{}, SkippedInvalid, w
+	}
+
+	if v := Field(spec, "publicAddress"); Present(spec, "publicAddress") {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return invalid(obj, "spec.publicAddress", describe(v)+" is not a string")
+		}
+		if s.StringValue != "" {
+			a, err := ParseAddress(s.StringValue)
+			if err != nil {
+				return invalid(obj, "spec.publicAddress", err.Error())
+			}
+			p.Host, p.IP = a.Host, a.IP
+			if a.Port != 0 {
+				p.Port = a.Port
+			}
+			return p, Kept, nil
+		}
+	}
+
+	if v := Field(status, "host"); Present(status, "host") {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return invalid(obj, "status.peer.host", describe(v)+" is not a string")
+		}
+		switch {
+		case s.StringValue == "":
+		case IsIP(s.StringValue):
+			ip, err := CanonicalIP(s.StringValue)
+			if err != nil {
+				return invalid(obj, "status.peer.host", err.Error())
+			}
+			p.IP = ip
+		default:
+			if err := ValidateHost(s.StringValue); err != nil {
+				return invalid(obj, "status.peer.host", err.Error())
+			}
+			p.Host = s.StringValue
+		}
+	}
+	if v := Field(status, "ip"); Present(status, "ip") {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return invalid(obj, "status.peer.ip", describe(v)+" is not a string")
+		}
+		if s.StringValue != "" {
+			ip, err := CanonicalIP(s.StringValue)
+			if err != nil {
+				return invalid(obj, "status.peer.ip", err.Error())
+			}
+			p.IP = ip
+		}
+	}
+
+	if p.Host == "" && p.IP == "" && isOperatorNode(obj) {
+		// The original operator always creates a Service named after the
+		// node in its namespace; its DNS name is the node's stable address.
+		ownName, _ := String(obj, "metadata", "name")
+		ownNS, _ := String(obj, "metadata", "namespace")
+		if ownName != "" && ownNS != "" {
+			p.Host = ownName + "." + ownNS + ".svc." + cmpOr(o.ClusterDomain, DefaultClusterDomain)
+			if err := ValidateHost(p.Host); err != nil {
+				return invalid(obj, "metadata.name", err.Error())
+			}
+		}
+	}
+	if p.Host == "" && p.IP == "" {
+		return Peer{}, SkippedNoAddress, nil
+	}
+	return p, Kept, nil
+}
+
+func isOperatorNode(obj *structpb.Struct) bool {
+	av, _ := String(obj, "apiVersion")
+	return strings.HasPrefix(av, OperatorGroup+"/")
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func port(obj *structpb.Struct, v *structpb.Value, field string) (int, *Warning) {
+	n, ok := v.GetKind().(*structpb.Value_NumberValue)
+	if !ok {
+		return 0, &Warning{Object: Describe(obj), Field: field, Message: describe(v) + " is not a number"}
+	}
+	f := n.NumberValue
+	if math.IsNaN(f) || f != math.Trunc(f) || f < 1 || f > 65535 {
+		return 0, &Warning{Object: Describe(obj), Field: field, Message: describe(v) + " is not a valid port"}
+	}
+	return int(f), nil
+}
+
+// structLabels lets a label selector read metadata.labels in place.
+type structLabels struct{ s *structpb.Struct }
+
+func (l structLabels) Has(key string) bool {
+	_, ok := l.s.GetFields()[key]
+	return ok
+}
+
+func (l structLabels) Get(key string) string {
+	v, _ := String(l.s, key)
+	return v
+}
+
+func (l structLabels) Lookup(key string) (string, bool) {
+	v, ok := l.s.GetFields()[key]
+	if !ok {
+		return "", false
+	}
+	return v.GetStringValue(), true
+}

@@ -1,0 +1,73 @@
+package peersync
+
+import (
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+)
+
+// Connect backoff per peer: a peer core keeps dropping (e.g. a non-preferred
+// peer beyond its target connections) is retried at growing intervals
+// instead of on every poll.
+const (
+	backoffBase = 10 * time.Second
+	backoffMax  = 10 * time.Minute
+)
+
+// backoffDelay is the wait after the given number of attempts.
+func backoffDelay(attempts int32) time.Duration {
+	d := backoffBase
+	for i := int32(1); i < attempts && d < backoffMax; i++ {
+		d *= 2
+	}
+	return min(d, backoffMax)
+}
+
+type backoffs map[string]v1alpha1.PeerBackoff
+
+func backoffsOf(records []v1alpha1.PeerBackoff) backoffs {
+	b := backoffs{}
+	for _, r := range records {
+		b[r.Peer] = r
+	}
+	return b
+}
+
+// waiting reports whether peer must not be connected yet.
+func (b backoffs) waiting(peer string, now time.Time) bool {
+	r, ok := b[peer]
+	return ok && now.Before(r.NextAttempt.Time)
+}
+
+// attempt records a /connect for peer.
+func (b backoffs) attempt(peer string, now time.Time) {
+	r := b[peer]
+	r.Peer = peer
+	r.Attempts++
+	r.NextAttempt = metav1.NewTime(now.Add(backoffDelay(r.Attempts)))
+	b[peer] = r
+}
+
+// settle forgets peers that are no longer desired, and peers that are present
+// a full maximum backoff after their last wait ended: they stayed.
+func (b backoffs) settle(desired, present map[string]bool, now time.Time) {
+	for peer, r := range b {
+		stayed := present[peer] && !now.Before(r.NextAttempt.Add(backoffMax))
+		if !desired[peer] || stayed {
+			delete(b, peer)
+		}
+	}
+}
+
+// records returns the backoffs in the desired peers' order, for a stable status.
+func (b backoffs) records(order []string) []v1alpha1.PeerBackoff {
+	var out []v1alpha1.PeerBackoff
+	for _, peer := range order {
+		if r, ok := b[peer]; ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}

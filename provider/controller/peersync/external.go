@@ -1,0 +1,213 @@
+package peersync
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
+	"github.com/stellarpeers/stellar-peers/provider/netguard"
+)
+
+const (
+	errInfo    = "cannot read stellar-core /info"
+	errPeers   = "cannot read stellar-core /peers"
+	errTargets = "invalid desired peer"
+)
+
+// coreClient is the part of the stellar-core client the external client uses.
+type coreClient interface {
+	Info(ctx context.Context) (stellarcore.Info, error)
+	Peers(ctx context.Context) (stellarcore.Peers, error)
+	Connect(ctx context.Context, host string, port int) (string, error)
+}
+
+// external syncs one node's live peer set. It lives for one reconcile, so
+// Update reuses what Observe read instead of asking core again.
+type external struct {
+	core     coreClient
+	resolver netguard.Resolver
+	now      func() time.Time
+
+	// observed is set by an Observe that found core in the required state.
+	observed []peerState
+}
+
+func requiredState(p v1alpha1.PeerSyncParameters) string {
+	if p.RequireState == "" {
+		return v1alpha1.DefaultRequireState
+	}
+	return p.RequireState
+}
+
+func maxConnects(p v1alpha1.PeerSyncParameters) int {
+	if p.MaxConnectsPerReconcile < 1 {
+		return v1alpha1.DefaultMaxConnectsPerReconcile
+	}
+	return int(p.MaxConnectsPerReconcile)
+}
+
+// Observe reads /info and, only when core is in the required state, /peers.
+// The external resource always exists: it is the node's peer set.
+func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.ExternalObservation, error) {
+	// Nothing to undo on delete: report it gone without a request.
+	if meta.WasDeleted(cr) {
+		return managed.ExternalObservation{ResourceExists: false}, nil
+	}
+	p := cr.Spec.ForProvider
+	at := &cr.Status.AtProvider
+	settled := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}
+
+	info, err := e.core.Info(ctx)
+	if stellarcore.IsBooting(err) {
+		at.State = stellarcore.StateBooting
+		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
+		return settled, nil
+	}
+	if err != nil {
+		cr.SetConditions(notReady(reasonFor(err), errInfo))
+		return managed.ExternalObservation{}, errors.Wrap(err, errInfo)
+	}
+	at.State = info.State
+	at.Ledger = int64(info.Ledger.Num)                      //nolint:gosec // Ledger numbers are far below 2^63.
+	at.AuthenticatedPeers = int32(info.Peers.Authenticated) //nolint:gosec // Peer counts are small.
+
+	want := requiredState(p)
+	if info.State != want {
+		cr.SetConditions(notReady(stateReason(info.State), stateMessage(info.State, want)))
+		return settled, nil
+	}
+
+	targets := make([]target, 0, len(p.Peers))
+	for _, dp := range p.Peers {
+		t, err := parseTarget(dp)
+		if err != nil {
+			return managed.ExternalObservation{}, errors.Wrap(err, errTargets)
+		}
+		targets = append(targets, t)
+	}
+
+	peers, err := e.core.Peers(ctx)
+	if stellarcore.IsBooting(err) {
+		at.State = stellarcore.StateBooting
+		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
+		return settled, nil
+	}
+	if err != nil {
+		cr.SetConditions(notReady(reasonFor(err), errPeers))
+		return managed.ExternalObservation{}, errors.Wrap(err, errPeers)
+	}
+	e.observed = observePeers(ctx, e.resolver, targets, peers)
+	at.AuthenticatedPeers = int32(len(peers.AuthenticatedInbound) + len(peers.AuthenticatedOutbound)) //nolint:gosec // Peer counts are small.
+
+	now := e.now()
+	desired, present := map[string]bool{}, map[string]bool{}
+	order := make([]string, 0, len(e.observed))
+	var connected int32
+	var absent, due []string
+	b := backoffsOf(at.Backoff)
+	for _, s := range e.observed {
+		desired[s.name] = true
+		order = append(order, s.name)
+		switch s.presence {
+		case authenticated:
+			connected++
+			present[s.name] = true
+		case pending:
+			present[s.name] = true
+		case missing:
+			absent = append(absent, s.name)
+			if !b.waiting(s.name, now) {
+				due = append(due, s.name)
+			}
+		}
+	}
+	b.settle(desired, present, now)
+	at.ConnectedDesired = connected
+	at.Missing = absent
+	at.Backoff = b.records(order)
+	cr.SetConditions(xpv2.Available())
+
+	obs := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(due) == 0}
+	if len(due) > 0 {
+		obs.Diff = "peers to connect: " + strings.Join(due, ", ")
+	}
+	return obs, nil
+}
+
+// Update calls /connect for missing peers whose backoff has passed, at most
+// maxConnectsPerReconcile of them. Peers already connected or pending are
+// never connected again: core logs an ERROR for that.
+func (e *external) Update(ctx context.Context, cr *v1alpha1.PeerSync) (managed.ExternalUpdate, error) {
+	if e.observed == nil {
+		// Update without a synced Observe in this reconcile: observe first,
+		// so the health gate and the already-connected check hold.
+		obs, err := e.Observe(ctx, cr)
+		if err != nil || obs.ResourceUpToDate {
+			return managed.ExternalUpdate{}, err
+		}
+	}
+	at := &cr.Status.AtProvider
+	b := backoffsOf(at.Backoff)
+	order := make([]string, 0, len(e.observed))
+	limit := maxConnects(cr.Spec.ForProvider)
+	calls := 0
+	var failed []string
+	defer func() { at.Backoff = b.records(order) }()
+
+	for _, s := range e.observed {
+		order = append(order, s.name)
+		now := e.now()
+		if s.presence != missing || b.waiting(s.name, now) || calls >= limit {
+			continue
+		}
+		calls++
+		b.attempt(s.name, now)
+		t := metav1.NewTime(now)
+		at.LastConnect = &t
+		_, err := e.core.Connect(ctx, s.dialHost, s.port)
+		switch {
+		case err == nil:
+		case stellarcore.IsException(err):
+			// This peer's problem (e.g. an unresolvable name): its backoff
+			// grows, the others still get their turn.
+			failed = append(failed, fmt.Sprintf("%s: %v", s.name, err))
+		default:
+			return managed.ExternalUpdate{}, errors.Wrapf(err, "cannot connect peer %s", s.name)
+		}
+	}
+	if len(failed) > 0 {
+		return managed.ExternalUpdate{}, errors.Errorf("cannot connect %d peer(s): %s", len(failed), strings.Join(failed, "; "))
+	}
+	return managed.ExternalUpdate{}, nil
+}
+
+// Create is never called: Observe always reports the peer set as existing.
+func (e *external) Create(context.Context, *v1alpha1.PeerSync) (managed.ExternalCreation, error) {
+	return managed.ExternalCreation{}, nil
+}
+
+// Delete has nothing to undo: peers stay connected, and core keeps them in
+// its peer table.
+func (e *external) Delete(context.Context, *v1alpha1.PeerSync) (managed.ExternalDelete, error) {
+	return managed.ExternalDelete{}, nil
+}
+
+// Disconnect has nothing to close: core closes every connection itself.
+func (e *external) Disconnect(context.Context) error { return nil }
+
+func reasonFor(err error) xpv2.ConditionReason {
+	if stellarcore.IsUnreachable(err) {
+		return ReasonUnreachable
+	}
+	return ReasonAdminError
+}

@@ -1,0 +1,88 @@
+package harness
+
+import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// writeMTLSCerts writes a CA, a server certificate for the function (localhost, 127.0.0.1) and a client
+// certificate for Crossplane, each folder holding ca.crt, tls.crt and tls.key as both sides expect.
+func writeMTLSCerts(serverDir, clientDir string) error {
+	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("cannot generate CA key: %w", err)
+	}
+	caTmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: "stellar-peers e2e CA"},
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		IsCA:                  true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+		BasicConstraintsValid: true,
+	}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	if err != nil {
+		return fmt.Errorf("cannot create CA certificate: %w", err)
+	}
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return fmt.Errorf("cannot parse CA certificate: %w", err)
+	}
+	leaves := []struct {
+		dir   string
+		cn    string
+		usage x509.ExtKeyUsage
+	}{
+		{dir: serverDir, cn: "function-stellar-peers", usage: x509.ExtKeyUsageServerAuth},
+		{dir: clientDir, cn: "crossplane", usage: x509.ExtKeyUsageClientAuth},
+	}
+	for i, l := range leaves {
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("cannot generate key for %s: %w", l.cn, err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(i + 2)),
+			Subject:      pkix.Name{CommonName: l.cn},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{l.usage},
+			DNSNames:     []string{"localhost"},
+			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+		if err != nil {
+			return fmt.Errorf("cannot create certificate for %s: %w", l.cn, err)
+		}
+		keyDER, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			return fmt.Errorf("cannot marshal key for %s: %w", l.cn, err)
+		}
+		files := map[string][]byte{
+			"ca.crt":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+			"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+			"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+		}
+		if err := os.MkdirAll(l.dir, 0o700); err != nil {
+			return fmt.Errorf("cannot create %s: %w", l.dir, err)
+		}
+		for _, name := range []string{"ca.crt", "tls.crt", "tls.key"} {
+			if err := os.WriteFile(filepath.Join(l.dir, name), files[name], 0o600); err != nil {
+				return fmt.Errorf("cannot write %s: %w", name, err)
+			}
+		}
+	}
+	return nil
+}

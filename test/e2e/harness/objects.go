@@ -1,0 +1,153 @@
+package harness
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	kerrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+)
+
+// fieldOwner is the server-side apply manager of everything tests apply.
+const fieldOwner = "stellar-peers-e2e"
+
+// LoadObjects reads every object of the given multi-document YAML files, in order.
+func LoadObjects(paths ...string) ([]*unstructured.Unstructured, error) {
+	var objs []*unstructured.Unstructured
+	for _, path := range paths {
+		data, err := os.ReadFile(path) //nolint:gosec // test fixtures of this repository.
+		if err != nil {
+			return nil, fmt.Errorf("cannot read %s: %w", path, err)
+		}
+		dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); err != nil {
+				if errors.Is(err, io.EOF) {
+					break
+				}
+				return nil, fmt.Errorf("cannot decode %s: %w", path, err)
+			}
+			if len(u.Object) == 0 {
+				continue
+			}
+			objs = append(objs, u)
+		}
+	}
+	return objs, nil
+}
+
+// Apply server-side applies objects, taking ownership of conflicting fields.
+func (cp *ControlPlane) Apply(ctx context.Context, objs ...*unstructured.Unstructured) error {
+	for _, o := range objs {
+		o = o.DeepCopy()
+		o.SetManagedFields(nil)
+		o.SetResourceVersion("")
+		if err := cp.Client.Patch(ctx, o, client.Apply, client.FieldOwner(fieldOwner), client.ForceOwnership); err != nil { //nolint:staticcheck // unstructured objects have no apply configurations.
+			return fmt.Errorf("cannot apply %s %s: %w", o.GetKind(), client.ObjectKeyFromObject(o), err)
+		}
+	}
+	return nil
+}
+
+// ApplyFiles applies every object in the given YAML files.
+func (cp *ControlPlane) ApplyFiles(ctx context.Context, paths ...string) error {
+	objs, err := LoadObjects(paths...)
+	if err != nil {
+		return err
+	}
+	return cp.Apply(ctx, objs...)
+}
+
+// Get reads one object; a namespace of "" means cluster scoped.
+func (cp *ControlPlane) Get(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) (*unstructured.Unstructured, error) {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	err := cp.Client.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, u)
+	return u, err
+}
+
+// Delete deletes one object with background propagation, ignoring not found.
+func (cp *ControlPlane) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) error {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	u.SetNamespace(namespace)
+	u.SetName(name)
+	if err := cp.Client.Delete(ctx, u, client.PropagationPolicy("Background")); err != nil && !kerrors.IsNotFound(err) {
+		return fmt.Errorf("cannot delete %s %s/%s: %w", gvk.Kind, namespace, name, err)
+	}
+	return nil
+}
+
+// Eventually polls check every interval until it returns true, returning the last reason it gave on timeout.
+// The reason makes a failing test say what it was waiting for.
+func Eventually(ctx context.Context, timeout time.Duration, check func(ctx context.Context) (bool, string, error)) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	last := "not checked yet"
+	for {
+		ok, reason, err := check(ctx)
+		if err != nil {
+			last = err.Error()
+		} else if ok {
+			return nil
+		} else {
+			last = reason
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("gave up after %s: %s", timeout, last)
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+// ConditionStatus returns the status of the condition of the given type on an object, or "" if absent.
+func ConditionStatus(u *unstructured.Unstructured, conditionType string) (status, reason, message string) {
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["type"] != conditionType {
+			continue
+		}
+		status, _ = m["status"].(string)
+		reason, _ = m["reason"].(string)
+		message, _ = m["message"].(string)
+		return status, reason, message
+	}
+	return "", "", ""
+}
+
+// WaitForXRDs waits until each CompositeResourceDefinition is established (and offered, when it has a claim).
+func (cp *ControlPlane) WaitForXRDs(ctx context.Context, names ...string) error {
+	gvk := schema.GroupVersionKind{Group: "apiextensions.crossplane.io", Version: "v1", Kind: "CompositeResourceDefinition"}
+	for _, name := range names {
+		err := Eventually(ctx, time.Minute, func(ctx context.Context) (bool, string, error) {
+			xrd, err := cp.Get(ctx, gvk, "", name)
+			if err != nil {
+				return false, "", err
+			}
+			if s, r, m := ConditionStatus(xrd, "Established"); s != "True" {
+				return false, fmt.Sprintf("XRD %s not established: %s %s", name, r, m), nil
+			}
+			if _, claim, _ := unstructured.NestedMap(xrd.Object, "spec", "claimNames"); claim {
+				if s, r, m := ConditionStatus(xrd, "Offered"); s != "True" {
+					return false, fmt.Sprintf("XRD %s not offered: %s %s", name, r, m), nil
+				}
+			}
+			return true, "", nil
+		})
+		if err != nil {
+			return fmt.Errorf("XRD %s: %w", name, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,64 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+)
+
+// cp is the control plane every test in this package shares; starting one takes about 15 s.
+var cp *harness.ControlPlane
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	start := time.Now()
+	cp, err = harness.Start(ctx, harness.Options{
+		Name:              "e2e",
+		ControllerManager: true,
+		Crossplane:        true,
+		Function:          true,
+		CRDDirs:           []string{filepath.Join(root, "package", "function", "input")},
+	})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "cannot start the control plane: %v\n", err)
+		return 1
+	}
+	defer cp.Stop()
+	fmt.Printf("control plane up in %s; logs in %s\n", time.Since(start).Round(time.Millisecond), cp.RunDir)
+	code := m.Run()
+	if code != 0 {
+		fmt.Printf("component logs: %s\n", cp.RunDir)
+	}
+	return code
+}
+
+// repoPath is a path relative to the repository root.
+func repoPath(elem ...string) string {
+	return filepath.Join(append([]string{"..", ".."}, elem...)...)
+}
+
+// failWithLogs ends a test, pointing at the component logs and naming any component that died.
+func failWithLogs(t *testing.T, format string, args ...any) {
+	t.Helper()
+	if dead := cp.Exited(); len(dead) > 0 {
+		t.Errorf("components exited: %v", dead)
+	}
+	t.Fatalf(format+" (component logs in %s)", append(args, cp.RunDir)...)
+}
