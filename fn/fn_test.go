@@ -183,7 +183,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 			args: args{req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"}, Input: resource.MustStructJSON(directoryInput),
 				Observed:       directoryXR(""),
-				ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}},
+				ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}, //nolint:staticcheck // the deprecated field is what this case tests.
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,

@@ -38,6 +38,7 @@ type cli struct {
 	HealthProbeBindAddress   string        `help:"Address of the /healthz and /readyz endpoints; 0 disables them." default:":8081"`
 	EnableManagementPolicies bool          `help:"Honour spec.managementPolicies." default:"true" env:"ENABLE_MANAGEMENT_POLICIES" negatable:""`
 	LoopbackOnlyDial         bool          `help:"Dial and resolve through loopback addresses only (test safety net)." hidden:""`
+	StaticHosts              string        `help:"Resolve peer and endpoint names from this hosts file (IP name...) instead of DNS (tests)." hidden:"" type:"existingfile"`
 }
 
 func main() {
@@ -100,6 +101,12 @@ func main() {
 		deps.Dial = netguard.LoopbackOnly(nil, refused)
 		deps.Resolver = netguard.LoopbackOnlyResolver(refused)
 		log.Info("Dialing loopback addresses only")
+	}
+	if c.StaticHosts != "" {
+		hosts, err := netguard.NewHostsFileResolver(c.StaticHosts)
+		kctx.FatalIfErrorf(err, "cannot read the static hosts file")
+		deps.Resolver = hosts
+		log.Info("Resolving names from a static hosts file only", "path", c.StaticHosts)
 	}
 
 	kctx.FatalIfErrorf(stellarcontroller.Setup(mgr, o, deps), "cannot set up the controllers")

@@ -52,6 +52,7 @@ func (n *Node) serve(w http.ResponseWriter, r *http.Request) {
 	n.mu.Lock()
 	status, contentType, body := n.route(req)
 	n.mu.Unlock()
+	n.flushLinks()
 	w.Header().Set("Content-Type", contentType)
 	w.WriteHeader(status)
 	_, _ = w.Write([]byte(body))
@@ -214,6 +215,7 @@ func (n *Node) connect(q map[string]string) string {
 	default:
 		due := n.opts.Now().Add(max(n.opts.PendingDelay, 0))
 		n.pendingOut = append(n.pendingOut, pending{address: address, due: due})
+		n.link(address, linkPending)
 	}
 	return reply
 }

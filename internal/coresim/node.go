@@ -69,6 +69,11 @@ type Node struct {
 	faults          []*Fault
 	alreadyErrors   int
 	droppedConnects int
+
+	// fabric, when set, mirrors this node's outbound connections on the nodes it connects to.
+	fabric      *Fabric
+	peerAddress string
+	links       []linkEvent
 }
 
 type peer struct {
@@ -206,10 +211,17 @@ func (n *Node) Refuse(address string) {
 	n.refused[address] = true
 }
 
-// Disconnect removes address from every list.
+// Disconnect removes address from every list (and, on a fabric, this node from the remote's lists).
 func (n *Node) Disconnect(address string) {
 	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.dropLocked(address)
+	n.link(address, linkDropped)
+	n.mu.Unlock()
+	n.flushLinks()
+}
+
+// dropLocked removes address from every list. Callers hold mu.
+func (n *Node) dropLocked(address string) {
 	n.authIn = withoutPeer(n.authIn, address)
 	n.authOut = withoutPeer(n.authOut, address)
 	n.pendingIn = withoutString(n.pendingIn, address)
@@ -225,8 +237,9 @@ func (n *Node) Disconnect(address string) {
 // Tick authenticates every pending outbound peer now (or drops the refused).
 func (n *Node) Tick() {
 	n.mu.Lock()
-	defer n.mu.Unlock()
 	n.promote(true)
+	n.mu.Unlock()
+	n.flushLinks()
 }
 
 // Requests returns every request received so far.
@@ -295,6 +308,24 @@ func (n *Node) Peers() PeerTable {
 	return t
 }
 
+// link queues a connection change for the fabric to mirror on the remote node. Callers hold mu.
+func (n *Node) link(remote string, kind linkKind) {
+	if n.fabric != nil {
+		n.links = append(n.links, linkEvent{from: n.peerAddress, to: remote, kind: kind})
+	}
+}
+
+// flushLinks hands queued connection changes to the fabric. Callers must not hold mu.
+func (n *Node) flushLinks() {
+	n.mu.Lock()
+	f, events := n.fabric, n.links
+	n.links = nil
+	n.mu.Unlock()
+	if f != nil && len(events) > 0 {
+		f.mirror(events)
+	}
+}
+
 func (n *Node) idFor(id string) string {
 	if id != "" {
 		return id
@@ -315,8 +346,10 @@ func (n *Node) promote(force bool) {
 			kept = append(kept, p)
 		case n.refused[p.address]:
 			// Core rejects it after the handshake; the peer just disappears.
+			n.link(p.address, linkDropped)
 		default:
 			n.authOut = append(n.authOut, peer{address: p.address, id: n.idFor(""), since: now})
+			n.link(p.address, linkAuthenticated)
 		}
 	}
 	n.pendingOut = kept

@@ -2,6 +2,7 @@ package coresim
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
 	"os"
@@ -99,10 +100,6 @@ func TestBodiesMatchCoreShapes(t *testing.T) {
 	if diff := cmp.Diff([]any{404, "text/html", "Welcome to stellar-core!"}, []any{status, contentType, body}); diff != "" {
 		t.Errorf("unknown path: -want +got:\n%s", diff)
 	}
-}
-
-func itoa(i int) string {
-	return string(rune('0'+i/100)) + string(rune('0'+i/10%10)) + string(rune('0'+i%10))
 }
 
 func TestInfoStates(t *testing.T) {
@@ -359,8 +356,8 @@ func TestFaults(t *testing.T) {
 
 func isStatus(code int) func(error) bool {
 	return func(err error) bool {
-		se, ok := err.(*stellarcore.StatusError)
-		return ok && se.StatusCode == code
+		var se *stellarcore.StatusError
+		return errors.As(err, &se) && se.StatusCode == code
 	}
 }
 

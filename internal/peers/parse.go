@@ -26,10 +26,7 @@ func ParsePeersJSON(data string) ([]Peer, []error, error) {
 	out := make([]Peer, 0, len(in))
 	var bad []error
 	for i, jp := range in {
-		p := Peer{
-			Name: jp.Name, Namespace: jp.Namespace, NodeType: jp.NodeType,
-			Host: jp.Host, IP: jp.IP, Port: jp.Port, External: jp.External,
-		}
+		p := Peer(jp)
 		if err := p.Validate(); err != nil {
 			bad = append(bad, fmt.Errorf("%s[%d] %s: %w", KeyPeersJSON, i, strconv.Quote(p.Key()), err))
 			continue

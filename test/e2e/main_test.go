@@ -13,8 +13,12 @@ import (
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
-// cp is the control plane every test in this package shares; starting one takes about 15 s.
-var cp *harness.ControlPlane
+// cp is the control plane every test in this package shares; starting one takes about 15 s. sims are the
+// simulated stellar-core nodes the provider talks to.
+var (
+	cp   *harness.ControlPlane
+	sims *harness.SimNetwork
+)
 
 func TestMain(m *testing.M) {
 	os.Exit(run(m))
@@ -23,7 +27,19 @@ func TestMain(m *testing.M) {
 func run(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	root, err := filepath.Abs("../..")
+	simDir, err := os.MkdirTemp("", "stellar-sims-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(simDir) //nolint:errcheck // a temporary folder.
+	sims, err = harness.NewSimNetwork(simDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer sims.Close()
+	crds, err := harness.ProductCRDDirs()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -34,13 +50,23 @@ func run(m *testing.M) int {
 		ControllerManager: true,
 		Crossplane:        true,
 		Function:          true,
-		CRDDirs:           []string{filepath.Join(root, "package", "function", "input")},
+		Provider:          true,
+		ProviderArgs:      []string{"--poll=1s", "--static-hosts=" + sims.HostsFile},
+		CRDDirs:           crds,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot start the control plane: %v\n", err)
 		return 1
 	}
 	defer cp.Stop()
+	if err := cp.InstallProduct(ctx); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot install the product: %v (logs in %s)\n", err, cp.RunDir)
+		return 1
+	}
+	if err := cp.Apply(ctx, harness.LoopbackProviderConfig()); err != nil {
+		fmt.Fprintf(os.Stderr, "cannot apply the ClusterProviderConfig: %v\n", err)
+		return 1
+	}
 	fmt.Printf("control plane up in %s; logs in %s\n", time.Since(start).Round(time.Millisecond), cp.RunDir)
 	code := m.Run()
 	if code != 0 {

@@ -96,7 +96,7 @@ func (cp *ControlPlane) startControllerManager(ctx context.Context, bin string) 
 	// an immediate crash (bad flag, bad kubeconfig).
 	select {
 	case <-p.done:
-		return fmt.Errorf("kube-controller-manager exited at start (%v); see %s", p.err, p.logPath)
+		return fmt.Errorf("kube-controller-manager exited at start (see %s): %w", p.logPath, p.exitError())
 	case <-time.After(time.Second):
 	case <-ctx.Done():
 		return ctx.Err()

@@ -70,7 +70,7 @@ func waitHealthy(ctx context.Context, p *process, url string) error {
 			}
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited before becoming healthy (%v); see %s", p.name, p.err, p.logPath)
+			return fmt.Errorf("%s exited before becoming healthy (see %s): %w", p.name, p.logPath, p.exitError())
 		}
 		select {
 		case <-ctx.Done():

@@ -92,7 +92,7 @@ func (cp *ControlPlane) Delete(ctx context.Context, gvk schema.GroupVersionKind,
 func Eventually(ctx context.Context, timeout time.Duration, check func(ctx context.Context) (bool, string, error)) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	last := "not checked yet"
+	var last string
 	for {
 		ok, reason, err := check(ctx)
 		if err != nil {

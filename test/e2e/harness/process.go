@@ -2,6 +2,7 @@ package harness
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -56,6 +57,14 @@ func (p *process) exited() bool {
 	}
 }
 
+// exitError is why an exited process ended; a clean exit is still an error for a component that should run.
+func (p *process) exitError() error {
+	if p.err != nil {
+		return p.err
+	}
+	return errors.New("exited with status 0")
+}
+
 // stop asks the process group to terminate, then kills it after a grace period.
 func (p *process) stop(grace time.Duration) {
 	if p.exited() {
@@ -88,7 +97,7 @@ func waitTCP(ctx context.Context, p *process, addr string) error {
 			return c.Close()
 		}
 		if p.exited() {
-			return fmt.Errorf("%s exited before listening on %s (%v); see %s", p.name, addr, p.err, p.logPath)
+			return fmt.Errorf("%s exited before listening on %s (see %s): %w", p.name, addr, p.logPath, p.exitError())
 		}
 		select {
 		case <-ctx.Done():

@@ -33,8 +33,11 @@ func (cp *ControlPlane) InstallProduct(ctx context.Context) error {
 		return err
 	}
 	files, err := filepath.Glob(filepath.Join(root, "apis", "stellarpeers", "*.yaml"))
-	if err != nil || len(files) == 0 {
-		return fmt.Errorf("cannot find the XRDs and Compositions in apis/stellarpeers: %v", err)
+	if err != nil {
+		return fmt.Errorf("cannot find the XRDs and Compositions: %w", err)
+	}
+	if len(files) == 0 {
+		return fmt.Errorf("cannot find the XRDs and Compositions: no YAML in %s", filepath.Join(root, "apis", "stellarpeers"))
 	}
 	if err := cp.ApplyFiles(ctx, files...); err != nil {
 		return err

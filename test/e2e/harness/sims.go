@@ -1,0 +1,134 @@
+package harness
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/stellarpeers/stellar-peers/internal/coresim"
+)
+
+// PeerPort is the stellar-core peer port every simulated validator advertises.
+const PeerPort = 11625
+
+// SimNetwork is a set of simulated stellar-core nodes on one fabric, so connections show on both ends. Each
+// node's admin interface listens on 127.0.0.<n>; its peer address is 127.0.1.<n>:11625, a string that is recorded
+// and compared but never dialed. The hosts file maps each validator's stable cluster DNS name to that peer IP, for
+// the provider's --static-hosts, so no test ever asks a DNS server for a cluster name.
+type SimNetwork struct {
+	Fabric    *coresim.Fabric
+	HostsFile string
+
+	mu    sync.Mutex
+	nodes []*SimNode
+}
+
+// SimNode is one simulated validator and the claim that declares it.
+type SimNode struct {
+	Name, Namespace string
+	PeerIP          string
+	Core            *coresim.Node
+}
+
+// NewSimNetwork creates an empty network whose hosts file lives in dir.
+func NewSimNetwork(dir string) (*SimNetwork, error) {
+	s := &SimNetwork{Fabric: coresim.NewFabric(), HostsFile: filepath.Join(dir, "hosts")}
+	if err := os.WriteFile(s.HostsFile, []byte("# simulated validators\n"), 0o600); err != nil {
+		return nil, fmt.Errorf("cannot write hosts file: %w", err)
+	}
+	return s, nil
+}
+
+// Start starts a simulated node for claim namespace/name in the given core state ("" is Synced!).
+func (s *SimNetwork) Start(namespace, name, state string) (*SimNode, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.nodes) + 10
+	if n > 250 {
+		return nil, fmt.Errorf("cannot start more than %d simulated nodes", 240)
+	}
+	core, err := coresim.Start(coresim.Options{Addr: fmt.Sprintf("127.0.0.%d:0", n), State: state})
+	if err != nil {
+		return nil, fmt.Errorf("cannot start simulated node %s/%s: %w", namespace, name, err)
+	}
+	node := &SimNode{Name: name, Namespace: namespace, PeerIP: fmt.Sprintf("127.0.1.%d", n), Core: core}
+	s.Fabric.Join(core, node.PeerAddress())
+	s.nodes = append(s.nodes, node)
+	if err := s.writeHosts(); err != nil {
+		return nil, err
+	}
+	return node, nil
+}
+
+// Nodes returns the nodes started so far.
+func (s *SimNetwork) Nodes() []*SimNode {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]*SimNode(nil), s.nodes...)
+}
+
+// Close stops every node.
+func (s *SimNetwork) Close() {
+	for _, n := range s.Nodes() {
+		_ = n.Core.Close()
+	}
+}
+
+// writeHosts rewrites the hosts file atomically, so the provider never reads half of it. Callers hold mu.
+func (s *SimNetwork) writeHosts() error {
+	lines := []string{"# simulated validators"}
+	for _, n := range s.nodes {
+		lines = append(lines, n.PeerIP+" "+n.Host())
+	}
+	sort.Strings(lines[1:])
+	tmp := s.HostsFile + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		return fmt.Errorf("cannot write hosts file: %w", err)
+	}
+	if err := os.Rename(tmp, s.HostsFile); err != nil {
+		return fmt.Errorf("cannot replace hosts file: %w", err)
+	}
+	return nil
+}
+
+// Host is the stable DNS name the node composition gives the validator's pod.
+func (n *SimNode) Host() string {
+	return fmt.Sprintf("%s-0.%s.%s.svc.cluster.local", n.Name, n.Name, n.Namespace)
+}
+
+// PeerAddress is how other nodes' /peers show this node.
+func (n *SimNode) PeerAddress() string { return fmt.Sprintf("%s:%d", n.PeerIP, PeerPort) }
+
+// Claim is a StellarNode claim for this node whose admin endpoint is the simulated node.
+func (n *SimNode) Claim(nodeType, network string) *unstructured.Unstructured {
+	spec := map[string]any{
+		"nodeType":      nodeType,
+		"network":       network,
+		"adminEndpoint": n.Core.URL(),
+	}
+	if nodeType == "Validator" {
+		spec["validator"] = map[string]any{"seedSecretRef": map[string]any{"name": n.Name + "-seed"}}
+	}
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "stellarpeers.io/v1alpha1",
+		"kind":       "StellarNode",
+		"metadata":   map[string]any{"name": n.Name, "namespace": n.Namespace},
+		"spec":       spec,
+	}}
+}
+
+// ConnectedTo reports whether this node has an authenticated connection, either direction, with other.
+func (n *SimNode) ConnectedTo(other *SimNode) bool {
+	t := n.Core.Peers()
+	for _, a := range append(t.AuthenticatedInbound, t.AuthenticatedOutbound...) {
+		if a == other.PeerAddress() {
+			return true
+		}
+	}
+	return false
+}
