@@ -165,7 +165,7 @@ func TestExampleNode(t *testing.T) {
 	if got := jsonOf(t, peers.Field(ps, "spec", "forProvider", "peers")); got != want {
 		t.Errorf("PeerSync peers:\n got %s\nwant %s", got, want)
 	}
-	wantStatus := `{"core":{"connectedPeers":2,"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`
+	wantStatus := `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`
 	if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != wantStatus {
 		t.Errorf("status:\n got %s\nwant %s", got, wantStatus)
 	}

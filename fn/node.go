@@ -162,35 +162,19 @@ func nodeStatus(req *fnv1.RunFunctionRequest, n *node) map[string]*structpb.Valu
 		"port": structpb.NewNumberValue(float64(port)),
 	}
 
-	state, connected := "Unknown", 0
+	// Only core's state, never a peer count: every change to an XStellarNode wakes every directory, and a count
+	// would change on every node each time any validator joins (O(N) directory wake-ups per join, enough to trip
+	// Crossplane's per-XR circuit breaker). Counts live on the PeerSync's status.
+	state := "Unknown"
 	if n.suspended {
 		state = "Suspended"
 	} else if ps := observed[resourcePeerSync].GetResource(); ps != nil {
-		at := peers.Object(ps, "status", "atProvider")
-		state = peers.StringOr(at, state, "state")
-		connected = countOf(peers.Field(at, "authenticatedPeers"))
-		if !peers.Present(at, "authenticatedPeers") {
-			connected = countOf(peers.Field(at, "connectedDesired"))
-		}
+		state = peers.StringOr(peers.Object(ps, "status", "atProvider"), state, "state")
 	}
 	return map[string]*structpb.Value{
 		"peer": structpb.NewStructValue(&structpb.Struct{Fields: peer}),
 		"core": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-			"state":          structpb.NewStringValue(state),
-			"connectedPeers": structpb.NewNumberValue(float64(connected)),
+			"state": structpb.NewStringValue(state),
 		}}),
 	}
-}
-
-// countOf reads a count that may be a list of peers or a number.
-func countOf(v *structpb.Value) int {
-	switch k := v.GetKind().(type) {
-	case *structpb.Value_ListValue:
-		return len(k.ListValue.GetValues())
-	case *structpb.Value_NumberValue:
-		if k.NumberValue > 0 {
-			return int(k.NumberValue)
-		}
-	}
-	return 0
 }

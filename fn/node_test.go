@@ -70,7 +70,7 @@ func TestRunFunctionNode(t *testing.T) {
 				requirements: nodeRequirements(false),
 				results:      []string{"NORMAL: Waiting for Crossplane to resolve the peer directories; composing the node without peers"},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":0,"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[],"requireState":"Synced!"}`,
 				coreConfig:   []string{"KNOWN_PEERS = []\n", "PUBLIC_HTTP_PORT = true\n", "NODE_IS_VALIDATOR = true\n", `NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"`},
 			},
@@ -85,7 +85,7 @@ func TestRunFunctionNode(t *testing.T) {
 				requirements: nodeRequirements(true),
 				results:      []string{`NORMAL: Waiting for the peers ConfigMap stellar-system/stellar-peers of StellarPeerDirectory "testnet"; composing the node without peers`},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":0,"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[],"requireState":"Synced!"}`,
 			},
 		},
@@ -105,7 +105,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(true),
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":2,"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","name":"team-b/carol"}],"requireState":"Synced!"}`,
 				coreConfig: []string{
 					"KNOWN_PEERS = [\n  \"bob-0.bob.team-a.svc.cluster.local:11625\",\n  \"carol-0.carol.team-b.svc.cluster.local:11625\"\n]\n",
@@ -123,7 +123,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(true),
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":0,"state":"Suspended"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				status:       `{"core":{"state":"Suspended"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 			},
 		},
 		"WatcherWithPublicAddress": {
@@ -135,7 +135,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(true),
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":0,"state":"Unknown"},"peer":{"host":"w-0.w.team-a.svc.cluster.local","ip":"203.0.113.7","port":11625}}`,
+				status:       `{"core":{"state":"Unknown"},"peer":{"host":"w-0.w.team-a.svc.cluster.local","ip":"203.0.113.7","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://w.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"alice-0.alice.team-a.svc.cluster.local:11625","name":"team-a/alice"},{"address":"bob-0.bob.team-a.svc.cluster.local:11625","name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","name":"team-b/carol"}],"requireState":"Synced!"}`,
 				coreConfig:   []string{"NODE_IS_VALIDATOR = false\n"},
 			},
@@ -151,7 +151,7 @@ func TestRunFunctionNode(t *testing.T) {
 				requirements: nodeRequirements(true),
 				results:      []string{`WARNING: XStellarNode "alice-x7k2" (claim team-a/alice): spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed`},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourceService, resourceStatefulSet},
-				status:       `{"core":{"connectedPeers":0,"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				coreConfig:   []string{"PUBLIC_HTTP_PORT = false\n"},
 			},
 		},

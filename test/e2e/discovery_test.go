@@ -75,6 +75,22 @@ func TestDiscoveryLoop(t *testing.T) {
 	assertDirectory(ctx, t, validators)
 	assertNodeConfigs(ctx, t, validators)
 	assertNoRedundantConnects(t, append(validators, watcher))
+	assertCircuitClosed(t, "testnet")
+}
+
+// assertCircuitClosed fails if Crossplane's watch circuit breaker ever held back the directory: then directory
+// updates would lag by up to 30 s.
+func assertCircuitClosed(t *testing.T, xr string) {
+	t.Helper()
+	openings, err := cp.CircuitBreakerOpenings(xr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if openings > 0 {
+		t.Errorf("circuit breaker: tripped for %s (%d events held back)", xr, openings)
+		return
+	}
+	t.Logf("circuit breaker: did not trip for %s", xr)
 }
 
 // waitConverged waits until every validator is connected to every other.

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -96,4 +97,21 @@ func (cp *ControlPlane) ensureCerts() error {
 		return nil
 	}
 	return writeMTLSCerts(server, client)
+}
+
+// CircuitBreakerOpenings counts how often Crossplane's watch circuit breaker held back reconciles of the named XR,
+// from Crossplane's own log (it logs "Circuit breaker is open" each time it drops or delays an event).
+func (cp *ControlPlane) CircuitBreakerOpenings(xrName string) (int, error) {
+	data, err := os.ReadFile(cp.LogPath("crossplane"))
+	if err != nil {
+		return 0, fmt.Errorf("cannot read the Crossplane log: %w", err)
+	}
+	needle := `"request": {"name":"` + xrName + `"}`
+	count := 0
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.Contains(line, "Circuit breaker is open") && strings.Contains(line, needle) {
+			count++
+		}
+	}
+	return count, nil
 }

@@ -65,6 +65,29 @@ func (s *SimNetwork) Start(namespace, name, state string) (*SimNode, error) {
 	return node, nil
 }
 
+// Stop stops a node's admin interface: the provider now finds it unreachable. Its peer table is lost, as when
+// core stops.
+func (s *SimNetwork) Stop(n *SimNode) error {
+	s.Fabric.Leave(n.PeerAddress())
+	if err := n.Core.Close(); err != nil {
+		return fmt.Errorf("cannot stop simulated node %s/%s: %w", n.Namespace, n.Name, err)
+	}
+	return nil
+}
+
+// Restart starts a stopped node again on the same admin address, in the given state, with an empty peer table.
+func (s *SimNetwork) Restart(n *SimNode, state string) error {
+	core, err := coresim.Start(coresim.Options{Addr: n.Core.Addr(), State: state})
+	if err != nil {
+		return fmt.Errorf("cannot restart simulated node %s/%s: %w", n.Namespace, n.Name, err)
+	}
+	s.mu.Lock()
+	n.Core = core
+	s.mu.Unlock()
+	s.Fabric.Join(core, n.PeerAddress())
+	return nil
+}
+
 // Nodes returns the nodes started so far.
 func (s *SimNetwork) Nodes() []*SimNode {
 	s.mu.Lock()
