@@ -122,14 +122,14 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 check: fmt-check vet check-generate lint ## Static checks: gofmt, vet, generated code, lint.
 
 .PHONY: unit
-unit: tools ## Unit tests (the crossplane CLI tests need the pinned binaries).
+unit: tools xpkg ## Unit tests (the crossplane CLI and package tests need the pinned binaries and the packages).
 	go test -count=1 ./...
 
 E2E_RUN_DIR ?= $(CURDIR)/_output/e2e
 export E2E_RUN_DIR
 
 .PHONY: e2e
-e2e: tools ## End-to-end tests on a local real control plane.
+e2e: tools xpkg ## End-to-end tests on a local real control plane.
 	@rc=0; go test -tags e2e -count=1 -timeout 30m -v ./test/e2e/... || rc=$$?; \
 	hack/reap.sh "$(E2E_RUN_DIR)"; exit $$rc
 
@@ -143,3 +143,81 @@ demo: tools ## Boot a local control plane and show peer discovery working.
 .PHONY: clean
 clean: ## Remove test output (keeps the tool cache).
 	rm -rf _output
+
+# ---------------------------------------------------------------------------------------------------------
+# Packages (issue 5): runtime images built without Docker, and the Function, Provider and Configuration .xpkg
+# files built with the pinned `crossplane xpkg build`. Each package is built from a clean root under
+# _output/xpkg/root/ (xpkg build takes every YAML below its root), and nothing is rebuilt unless its inputs change.
+
+PACKAGE_VERSION ?= v0.1.0
+PACKAGE_REGISTRY ?= ghcr.io/stellarpeers
+PACKAGE_ARCH ?= amd64
+XPKG_DIR := $(CURDIR)/_output/xpkg
+IMAGE_DIR := $(CURDIR)/_output/images
+BIN_DIR := $(CURDIR)/_output/bin/linux_$(PACKAGE_ARCH)
+
+FUNCTION_XPKG := $(XPKG_DIR)/function-stellar-peers-$(PACKAGE_VERSION).xpkg
+PROVIDER_XPKG := $(XPKG_DIR)/provider-stellar-core-$(PACKAGE_VERSION).xpkg
+CONFIGURATION_XPKG := $(XPKG_DIR)/configuration-stellar-peers-$(PACKAGE_VERSION).xpkg
+FUNCTION_IMAGE := $(IMAGE_DIR)/function-stellar-peers-$(PACKAGE_VERSION).tar
+PROVIDER_IMAGE := $(IMAGE_DIR)/provider-stellar-core-$(PACKAGE_VERSION).tar
+
+# The package tests (test/packages) read the built packages through these.
+export STELLAR_PEERS_FUNCTION_XPKG := $(FUNCTION_XPKG)
+export STELLAR_PEERS_PROVIDER_XPKG := $(PROVIDER_XPKG)
+export STELLAR_PEERS_CONFIGURATION_XPKG := $(CONFIGURATION_XPKG)
+export STELLAR_PEERS_PACKAGE_VERSION := $(PACKAGE_VERSION)
+
+# Conservative inputs of the runtime binaries: any non-test Go file of the module outside tests and tools.
+RUNTIME_GO_SOURCES := go.mod go.sum $(shell find fn provider internal apis -name '*.go' ! -name '*_test.go' 2>/dev/null)
+IMAGE_TOOL_SOURCES := hack/image/main.go
+IMAGE_LABELS = --label org.opencontainers.image.source=https://github.com/stellarpeers/stellar-peers \
+	--label org.opencontainers.image.version=$(PACKAGE_VERSION) \
+	--label org.opencontainers.image.revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown)
+
+.PHONY: images
+images: $(FUNCTION_IMAGE) $(PROVIDER_IMAGE) ## Build the runtime image tarballs (no Docker).
+
+.PHONY: xpkg
+xpkg: $(FUNCTION_XPKG) $(PROVIDER_XPKG) $(CONFIGURATION_XPKG) ## Build the three .xpkg packages into _output/xpkg.
+
+$(BIN_DIR)/function-stellar-peers: $(RUNTIME_GO_SOURCES)
+	GOOS=linux GOARCH=$(PACKAGE_ARCH) go build -trimpath -ldflags "-s -w" -o $@ ./fn
+
+$(BIN_DIR)/provider-stellar-core: $(RUNTIME_GO_SOURCES)
+	GOOS=linux GOARCH=$(PACKAGE_ARCH) go build -trimpath -ldflags "-s -w" -o $@ ./provider
+
+$(FUNCTION_IMAGE): $(BIN_DIR)/function-stellar-peers $(IMAGE_TOOL_SOURCES)
+	@mkdir -p $(@D)
+	go run ./hack/image --binary=$< --entrypoint=/usr/local/bin/function-stellar-peers \
+		--ref=$(PACKAGE_REGISTRY)/function-stellar-peers-runtime:$(PACKAGE_VERSION) --arch=$(PACKAGE_ARCH) \
+		--expose=9443/tcp --label org.opencontainers.image.title=function-stellar-peers $(IMAGE_LABELS) --out=$@
+
+$(PROVIDER_IMAGE): $(BIN_DIR)/provider-stellar-core $(IMAGE_TOOL_SOURCES)
+	@mkdir -p $(@D)
+	go run ./hack/image --binary=$< --entrypoint=/usr/local/bin/provider-stellar-core \
+		--ref=$(PACKAGE_REGISTRY)/provider-stellar-core-runtime:$(PACKAGE_VERSION) --arch=$(PACKAGE_ARCH) \
+		--label org.opencontainers.image.title=provider-stellar-core $(IMAGE_LABELS) --out=$@
+
+# xpkg build also reads an examples folder (default ./examples, relative to the working directory): point it at an
+# empty one so the packages carry only their own objects.
+XPKG_NO_EXAMPLES := $(XPKG_DIR)/root/no-examples
+XPKG_BUILD = mkdir -p $(XPKG_NO_EXAMPLES) && $(CROSSPLANE_CLI) xpkg build --examples-root=$(XPKG_NO_EXAMPLES)
+
+$(FUNCTION_XPKG): $(CROSSPLANE_CLI) $(FUNCTION_IMAGE) package/function/crossplane.yaml $(wildcard package/function/input/*.yaml)
+	rm -rf $(XPKG_DIR)/root/function && mkdir -p $(XPKG_DIR)/root/function/input
+	cp package/function/crossplane.yaml $(XPKG_DIR)/root/function/
+	cp package/function/input/*.yaml $(XPKG_DIR)/root/function/input/
+	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/function --embed-runtime-image-tarball=$(FUNCTION_IMAGE) -o $@
+
+$(PROVIDER_XPKG): $(CROSSPLANE_CLI) $(PROVIDER_IMAGE) package/provider/crossplane.yaml $(wildcard package/provider/crds/*.yaml)
+	rm -rf $(XPKG_DIR)/root/provider && mkdir -p $(XPKG_DIR)/root/provider/crds
+	cp package/provider/crossplane.yaml $(XPKG_DIR)/root/provider/
+	cp package/provider/crds/*.yaml $(XPKG_DIR)/root/provider/crds/
+	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/provider --embed-runtime-image-tarball=$(PROVIDER_IMAGE) -o $@
+
+$(CONFIGURATION_XPKG): $(CROSSPLANE_CLI) crossplane.yaml $(wildcard apis/stellarpeers/*.yaml)
+	rm -rf $(XPKG_DIR)/root/configuration && mkdir -p $(XPKG_DIR)/root/configuration/apis
+	cp crossplane.yaml $(XPKG_DIR)/root/configuration/
+	cp apis/stellarpeers/*.yaml $(XPKG_DIR)/root/configuration/apis/
+	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/configuration -o $@

@@ -1,0 +1,215 @@
+// Command demo is `make demo`: it boots the local control plane (kube-apiserver, etcd, kube-controller-manager,
+// Crossplane core, our function and provider), installs the product, starts simulated stellar-core validators on
+// loopback, declares them as StellarNode claims in two namespaces, and shows the peer directory and each
+// validator's live connections; then it adds a validator and shows the others connect to it, with no restart.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+)
+
+var (
+	configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	peerSyncGVK  = schema.GroupVersionKind{Group: "core.stellarpeers.io", Version: "v1alpha1", Kind: "PeerSync"}
+)
+
+func main() {
+	validators := flag.Int("validators", 5, "how many simulated validators to declare at start")
+	keep := flag.Bool("keep", false, "keep the control plane running until Ctrl-C (KUBECONFIG is printed)")
+	flag.Parse()
+	if err := run(*validators, *keep); err != nil {
+		fmt.Fprintln(os.Stderr, "demo failed:", err)
+		os.Exit(1)
+	}
+}
+
+func run(count int, keep bool) error {
+	if count < 2 || count > 200 {
+		return fmt.Errorf("cannot run with %d validators: use 2 to 200", count)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	simDir, err := os.MkdirTemp("", "stellar-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(simDir) //nolint:errcheck // a temporary folder.
+	sims, err := harness.NewSimNetwork(simDir)
+	if err != nil {
+		return err
+	}
+	defer sims.Close()
+	crds, err := harness.ProductCRDDirs()
+	if err != nil {
+		return err
+	}
+
+	step("Starting a local control plane: etcd, kube-apiserver, kube-controller-manager, Crossplane core v2.4.0, function-stellar-peers, provider-stellar-core")
+	start := time.Now()
+	cp, err := harness.Start(ctx, harness.Options{
+		Name: "demo", ControllerManager: true, Crossplane: true, Function: true, Provider: true,
+		ProviderArgs: []string{"--poll=2s", "--static-hosts=" + sims.HostsFile},
+		CRDDirs:      crds,
+	})
+	if err != nil {
+		return err
+	}
+	defer func() {
+		step("Stopping everything")
+		cp.Stop()
+	}()
+	fmt.Printf("   up in %s; component logs in %s\n", time.Since(start).Round(time.Second), cp.RunDir)
+
+	step("Installing the XRDs (XStellarNode with claim StellarNode, StellarPeerDirectory), Compositions and a ClusterProviderConfig")
+	if err := cp.InstallProduct(ctx); err != nil {
+		return err
+	}
+	if err := cp.Apply(ctx, harness.LoopbackProviderConfig()); err != nil {
+		return err
+	}
+	setup, err := harness.LoadObjects("test/e2e/testdata/discovery.yaml")
+	if err != nil {
+		return err
+	}
+	if err := cp.Apply(ctx, setup...); err != nil {
+		return err
+	}
+
+	step(fmt.Sprintf("Starting %d simulated stellar-core validators (admin API on 127.0.0.x) and declaring them as StellarNode claims", count))
+	var nodes []*harness.SimNode
+	var claims []*unstructured.Unstructured
+	for i := 1; i <= count; i++ {
+		ns := []string{"team-a", "team-b"}[i%2]
+		n, err := sims.Start(ns, fmt.Sprintf("validator-%d", i), "")
+		if err != nil {
+			return err
+		}
+		nodes = append(nodes, n)
+		claims = append(claims, n.Claim("Validator", "Testnet"))
+	}
+	start = time.Now()
+	if err := cp.Apply(ctx, claims...); err != nil {
+		return err
+	}
+	if err := waitConnected(ctx, nodes); err != nil {
+		return err
+	}
+	if err := waitListed(ctx, cp, nodes); err != nil {
+		return err
+	}
+	fmt.Printf("   every validator connected to every other %s after the claims were applied\n", time.Since(start).Round(time.Millisecond))
+	if err := show(ctx, cp, nodes); err != nil {
+		return err
+	}
+
+	step("Adding a validator live: team-b/validator-new")
+	newcomer, err := sims.Start("team-b", "validator-new", "")
+	if err != nil {
+		return err
+	}
+	start = time.Now()
+	if err := cp.Apply(ctx, newcomer.Claim("Validator", "Testnet")); err != nil {
+		return err
+	}
+	nodes = append(nodes, newcomer)
+	if err := waitConnected(ctx, nodes); err != nil {
+		return err
+	}
+	if err := waitListed(ctx, cp, nodes); err != nil {
+		return err
+	}
+	fmt.Printf("   convergence: %d ms from the new claim to the directory listing it and every validator connected to it, no restart\n", time.Since(start).Milliseconds())
+	if err := show(ctx, cp, nodes); err != nil {
+		return err
+	}
+	redundant := 0
+	for _, n := range nodes {
+		redundant += n.Core.AlreadyConnectedErrors()
+	}
+	fmt.Printf("   connects for peers already connected or pending (core would log an ERROR): %d\n", redundant)
+
+	if keep {
+		step("Running until Ctrl-C. Try: KUBECONFIG=" + cp.Kubeconfig + " kubectl get stellarnodes,peersyncs -A")
+		<-ctx.Done()
+	}
+	return nil
+}
+
+func step(msg string) { fmt.Printf("\n==> %s\n", msg) }
+
+func waitConnected(ctx context.Context, nodes []*harness.SimNode) error {
+	return harness.Eventually(ctx, 2*time.Minute, func(context.Context) (bool, string, error) {
+		for _, a := range nodes {
+			for _, b := range nodes {
+				if a != b && !a.ConnectedTo(b) {
+					return false, fmt.Sprintf("%s/%s not yet connected to %s/%s", a.Namespace, a.Name, b.Namespace, b.Name), nil
+				}
+			}
+		}
+		return true, "", nil
+	})
+}
+
+// waitListed waits until the peers ConfigMap lists exactly these validators.
+func waitListed(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNode) error {
+	return harness.Eventually(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
+		cm, err := cp.Get(ctx, configMapGVK, "stellar-system", "stellar-peers")
+		if err != nil {
+			return false, "", err
+		}
+		count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
+		return count == fmt.Sprint(len(nodes)), "peer_count is " + count, nil
+	})
+}
+
+// show prints the peers ConfigMap and, per validator, core's state and its live connections.
+func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNode) error {
+	cm, err := cp.Get(ctx, configMapGVK, "stellar-system", "stellar-peers")
+	if err != nil {
+		return fmt.Errorf("cannot read the peers ConfigMap: %w", err)
+	}
+	count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
+	txt, _, _ := unstructured.NestedString(cm.Object, "data", "peers.txt")
+	fmt.Printf("\n   ConfigMap stellar-system/stellar-peers: peer_count=%s, peers.txt:\n", count)
+	for _, line := range strings.Split(strings.TrimSpace(txt), "\n") {
+		fmt.Println("     " + line)
+	}
+	byAddress := map[string]string{}
+	for _, n := range nodes {
+		byAddress[n.PeerAddress()] = n.Name
+	}
+	fmt.Println()
+	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
+	for _, n := range nodes {
+		state, ready := "?", "?"
+		if ps, err := cp.Get(ctx, peerSyncGVK, n.Namespace, n.Name); err == nil {
+			state, _, _ = unstructured.NestedString(ps.Object, "status", "atProvider", "state")
+			s, r, _ := harness.ConditionStatus(ps, "Ready")
+			ready = "Ready=" + s + " " + r
+		}
+		t := n.Core.Peers()
+		var names []string
+		for _, a := range append(t.AuthenticatedInbound, t.AuthenticatedOutbound...) {
+			names = append(names, byAddress[a])
+		}
+		sort.Strings(names)
+		fmt.Fprintf(w, "   %s\t%s\t%s\t%s\t%d\t%s\n", n.Namespace, n.Name, state, ready, len(names), strings.Join(names, ","))
+	}
+	return w.Flush()
+}

@@ -1,0 +1,96 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+)
+
+// TestShrinkGuard: removing most validators at once is held, and reported on the directory, until the directory
+// allows it; then the directory shrinks in one step.
+func TestShrinkGuard(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := cp.ApplyFiles(ctx, "testdata/shrink.yaml"); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	var nodes []*harness.SimNode
+	var claims []*unstructured.Unstructured
+	for _, name := range []string{"sam", "sid", "sue", "sol"} {
+		n, err := sims.Start("team-d", name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		claim := n.Claim("Validator", "Custom")
+		_ = unstructured.SetNestedField(claim.Object, "Shrink Test Network ; 2026", "spec", "networkPassphrase")
+		nodes = append(nodes, n)
+		claims = append(claims, claim)
+	}
+	if err := cp.Apply(ctx, claims...); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	waitPeerCount(ctx, t, "4")
+
+	// Three of four (75%) go at once: more than maxShrinkPercent (50).
+	deleteClaims(ctx, t, nodes[1:]...)
+	waitFor(ctx, t, "directory reports ShrinkHeld", func(ctx context.Context) (bool, string, error) {
+		xr, err := cp.Get(ctx, directoryGVK, "", "custom")
+		if err != nil {
+			return false, "", err
+		}
+		s, r, m := harness.ConditionStatus(xr, "ShrinkHeld")
+		if s == "True" {
+			t.Logf("ShrinkHeld=True %s: %s", r, m)
+			return true, "", nil
+		}
+		return false, fmt.Sprintf("ShrinkHeld=%s %s: %s", s, r, m), nil
+	})
+	assertPeerCount(ctx, t, "4")
+
+	xr, err := cp.Get(ctx, directoryGVK, "", "custom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = unstructured.SetNestedField(xr.Object, true, "spec", "allowShrink")
+	if err := cp.Apply(ctx, xr); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	waitPeerCount(ctx, t, "1")
+	deleteClaims(ctx, t, nodes[0])
+	logCircuit(t, "custom")
+}
+
+func peerCount(ctx context.Context) (string, error) {
+	cm, err := cp.Get(ctx, configMapGVK, "stellar-system", "custom-peers")
+	if err != nil {
+		return "", err
+	}
+	count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
+	return count, nil
+}
+
+func waitPeerCount(ctx context.Context, t *testing.T, want string) {
+	t.Helper()
+	waitFor(ctx, t, "custom-peers peer_count "+want, func(ctx context.Context) (bool, string, error) {
+		got, err := peerCount(ctx)
+		return got == want, "peer_count is " + got, err
+	})
+}
+
+func assertPeerCount(ctx context.Context, t *testing.T, want string) {
+	t.Helper()
+	got, err := peerCount(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want {
+		t.Errorf("custom-peers peer_count = %s while the shrink is held, want %s", got, want)
+	}
+}
