@@ -195,7 +195,7 @@ func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNod
 	}
 	fmt.Println()
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
+	_, _ = fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
 	for _, n := range nodes {
 		state, ready := "?", "?"
 		if ps, err := cp.Get(ctx, peerSyncGVK, n.Namespace, n.Name); err == nil {
@@ -209,7 +209,7 @@ func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNod
 			names = append(names, byAddress[a])
 		}
 		sort.Strings(names)
-		fmt.Fprintf(w, "   %s\t%s\t%s\t%s\t%d\t%s\n", n.Namespace, n.Name, state, ready, len(names), strings.Join(names, ","))
+		_, _ = fmt.Fprintf(w, "   %s\t%s\t%s\t%s\t%d\t%s\n", n.Namespace, n.Name, state, ready, len(names), strings.Join(names, ","))
 	}
 	return w.Flush()
 }
