@@ -134,7 +134,7 @@ e2e: tools xpkg ## End-to-end tests on a local real control plane.
 	hack/reap.sh "$(E2E_RUN_DIR)"; exit $$rc
 
 .PHONY: test
-test: tools check unit e2e ## Everything CI checks.
+test: tools check unit fuzz e2e ## Everything CI checks.
 
 .PHONY: demo
 demo: tools ## Boot a local control plane and show peer discovery working.
@@ -221,3 +221,73 @@ $(CONFIGURATION_XPKG): $(CROSSPLANE_CLI) crossplane.yaml $(wildcard apis/stellar
 	cp crossplane.yaml $(XPKG_DIR)/root/configuration/
 	cp apis/stellarpeers/*.yaml $(XPKG_DIR)/root/configuration/apis/
 	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/configuration -o $@
+
+# ---------------------------------------------------------------------------------------------------------
+# Fuzzing (issue 8): each fuzz target runs for a bounded time in `make test`, after its seed corpus has run in
+# `make unit`. A failure writes the input to the package's testdata/fuzz/<Target>/, where `go test` replays it.
+
+FUZZ_TIME ?= 15s
+FUZZ_TARGETS := ./internal/peers:FuzzExtractArbitraryObject ./internal/peers:FuzzExtractFields \
+	./internal/stellarcore:FuzzParsers
+
+.PHONY: fuzz
+fuzz: ## Run every fuzz target for FUZZ_TIME each (default 15s).
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZ_TIME))"; \
+		out=$$(go test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZ_TIME) $$pkg 2>&1) || { echo "$$out"; exit 1; }; \
+		echo "$$out" | grep -E 'execs: ' | tail -n 1; \
+	done
+
+# ---------------------------------------------------------------------------------------------------------
+# Benchmark (issue 7): our function against function-go-templating, the same RunFunction requests over gRPC,
+# figures into bench/RESULTS.md. Slow (minutes), so not part of `make test`; `make unit` only checks, at 10 nodes,
+# that both render the same ConfigMap (bench.TestOutputsMatch), which is why it builds function-go-templating.
+
+GO_TEMPLATING_VERSION := v0.12.3
+GO_TEMPLATING := $(TOOLS_DIR)/function-go-templating-$(GO_TEMPLATING_VERSION)/function-go-templating
+BENCH_DIR := $(CURDIR)/_output/bench
+export STELLAR_PEERS_GO_TEMPLATING := $(GO_TEMPLATING)
+
+$(GO_TEMPLATING):
+	cd tools/function-go-templating && go build -o $@ github.com/crossplane-contrib/function-go-templating
+
+unit: $(GO_TEMPLATING)
+
+.PHONY: bench
+bench: $(GO_TEMPLATING) ## Benchmark against function-go-templating (slow; writes bench/RESULTS.md).
+	go build -o $(BENCH_DIR)/function-stellar-peers ./fn
+	go run ./bench/cmd/bench --ours=$(BENCH_DIR)/function-stellar-peers --theirs=$(GO_TEMPLATING) \
+		--results=bench/RESULTS.md --command="make bench"
+
+# ---------------------------------------------------------------------------------------------------------
+# E2E on kind (issue 6): the discovery scenario on a kind cluster, Crossplane installed with its Helm chart, our
+# packages installed from the .xpkg files. Needs a Docker engine and helm on PATH; kind itself is the pinned build
+# below, never downloaded. The test package has the build tag `kind`, so `make e2e` never compiles it.
+
+KIND_VERSION := v0.33.0
+KIND := $(TOOLS_DIR)/kind-$(KIND_VERSION)/kind
+CROSSPLANE_CHART := $(TOOLS_DIR)/crossplane-$(CROSSPLANE_VERSION)/chart
+
+$(KIND):
+	cd tools/kind && go build -o $@ sigs.k8s.io/kind
+
+# Crossplane's Helm chart comes from the same pinned module as the core binary.
+$(CROSSPLANE_CHART)/.copied:
+	mkdir -p $(CROSSPLANE_CHART)
+	cd tools/crossplane && cp -r $$(go list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2)/cluster/charts/crossplane/. $(CROSSPLANE_CHART)/
+	chmod -R u+w $(CROSSPLANE_CHART)
+	touch $@
+
+.PHONY: kind-preflight
+kind-preflight:
+	@if ! docker info >/dev/null 2>&1; then \
+		echo "e2e-kind: no Docker engine answers here (docker info failed); kind needs one. Use 'make e2e' for the local control plane."; \
+		exit 1; \
+	fi
+	@command -v helm >/dev/null || { echo "e2e-kind: helm is not on PATH; Crossplane is installed with its Helm chart."; exit 1; }
+
+.PHONY: e2e-kind
+e2e-kind: kind-preflight $(KIND) $(CROSSPLANE_CHART)/.copied images xpkg ## End-to-end tests on a kind cluster (needs Docker and helm).
+	E2E_KIND=$(KIND) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) \
+		E2E_KIND_FUNCTION_IMAGE=$(FUNCTION_IMAGE) E2E_KIND_PROVIDER_IMAGE=$(PROVIDER_IMAGE) \
+		go test -tags kind -count=1 -timeout 30m -v ./test/e2e/kind/...

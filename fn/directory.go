@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -86,30 +87,29 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	}
 
 	data := peers.Render(d.Peers, s.preferred)
-	if size := data.Size(); size > peers.MaxConfigMapBytes {
-		response.Fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes, more than the %d a ConfigMap may hold; nothing was written",
+	pub := data.Publish() // the plain keys, or a large directory's bulk compressed
+	if size := pub.Size(); size > peers.MaxConfigMapBytes {
+		response.Fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes even compressed, more than the %d a ConfigMap may hold; nothing was written",
 			len(d.Peers), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
 		return
 	}
-	dataFields := map[string]*structpb.Value{
-		peers.KeyPeersJSON:  structpb.NewStringValue(data.PeersJSON),
-		peers.KeyPeersTxt:   structpb.NewStringValue(data.PeersTxt),
-		peers.KeyPeerCount:  structpb.NewStringValue(data.PeerCount),
-		peers.KeyKnownPeers: structpb.NewStringValue(data.KnownPeers),
-	}
+	dataFields, binaryFields := publishedFields(pub)
 	count, hash := len(d.Peers), peers.Hash(data.PeersJSON)
 
 	held := ""
-	if prev, prevData, ok := observedPeers(req); ok {
-		held = peers.CheckShrink(prev, len(d.Peers), s.maxShrinkPercent, s.allowShrink)
+	if prev, ok := observedPeers(req); ok {
+		held = peers.CheckShrink(prev.count, len(d.Peers), s.maxShrinkPercent, s.allowShrink)
 		if held != "" {
 			// Keep publishing exactly what is there, so nothing changes.
-			dataFields, count = prevData, prev
-			hash = peers.Hash(prevData[peers.KeyPeersJSON].GetStringValue())
+			dataFields, binaryFields, count, hash = prev.data, prev.binaryData, prev.count, peers.Hash(prev.peersJSON)
 		}
 	}
 
-	setDesired(rsp, resourcePeersConfigMap, configMap(s.configMap, dataFields), fnv1.Ready_READY_TRUE)
+	cm := configMap(s.configMap, dataFields)
+	if len(binaryFields) > 0 {
+		cm.Fields["binaryData"] = structpb.NewStructValue(&structpb.Struct{Fields: binaryFields})
+	}
+	setDesired(rsp, resourcePeersConfigMap, cm, fnv1.Ready_READY_TRUE)
 	setDesiredStatus(rsp, map[string]*structpb.Value{
 		"peerCount": structpb.NewNumberValue(float64(count)),
 		"peersHash": structpb.NewStringValue(hash),
@@ -143,23 +143,69 @@ func configMap(ref v1alpha1.ConfigMapRef, data map[string]*structpb.Value) *stru
 	}}
 }
 
+// publishedFields are the ConfigMap's data and binaryData fields; binary
+// values are base64, as Kubernetes spells them in JSON.
+func publishedFields(p peers.Published) (data, binaryData map[string]*structpb.Value) {
+	data = make(map[string]*structpb.Value, len(p.Data))
+	for k, v := range p.Data {
+		data[k] = structpb.NewStringValue(v)
+	}
+	if len(p.BinaryData) == 0 {
+		return data, nil
+	}
+	binaryData = make(map[string]*structpb.Value, len(p.BinaryData))
+	for k, v := range p.BinaryData {
+		binaryData[k] = structpb.NewStringValue(base64.StdEncoding.EncodeToString(v))
+	}
+	return data, binaryData
+}
+
+// observed is what the directory published before.
+type observed struct {
+	count            int
+	peersJSON        string
+	data, binaryData map[string]*structpb.Value
+}
+
 // observedPeers returns the peer count and data of the ConfigMap this
 // directory composed before, if there is one.
-func observedPeers(req *fnv1.RunFunctionRequest) (int, map[string]*structpb.Value, bool) {
+func observedPeers(req *fnv1.RunFunctionRequest) (observed, bool) {
 	cm := req.GetObserved().GetResources()[resourcePeersConfigMap].GetResource()
 	data := peers.Object(cm, "data")
 	if data == nil {
-		return 0, nil, false
+		return observed{}, false
 	}
+	o := observed{data: data.GetFields(), binaryData: peers.Object(cm, "binaryData").GetFields()}
+	o.peersJSON, _ = directoryValue(cm, peers.KeyPeersJSON)
 	if n, err := strconv.Atoi(peers.StringOr(data, "", peers.KeyPeerCount)); err == nil && n >= 0 {
-		return n, data.GetFields(), true
+		o.count = n
+		return o, true
 	}
 	// No usable peer_count: count peers.json instead.
 	var entries []json.RawMessage
-	if err := json.Unmarshal([]byte(peers.StringOr(data, "", peers.KeyPeersJSON)), &entries); err == nil {
-		return len(entries), data.GetFields(), true
+	if err := json.Unmarshal([]byte(o.peersJSON), &entries); err == nil {
+		o.count = len(entries)
+		return o, true
 	}
-	return 0, nil, false
+	return observed{}, false
+}
+
+// directoryValue reads key of a directory ConfigMap: from data, or
+// decompressed from binaryData "<key>.gz" when the directory is large.
+func directoryValue(cm *structpb.Struct, key string) (string, error) {
+	if v, ok := peers.String(cm, "data", key); ok {
+		return v, nil
+	}
+	enc, ok := peers.String(cm, "binaryData", key+".gz")
+	if !ok {
+		return "", nil
+	}
+	b, err := base64.StdEncoding.DecodeString(enc)
+	if err != nil {
+		return "", errors.Wrapf(err, "cannot decode binaryData %s.gz", key)
+	}
+	v, err := peers.Gunzip(b)
+	return v, errors.Wrapf(err, "cannot read binaryData %s.gz", key)
 }
 
 // resolveDirectory reads the directory's spec; the spec wins over the input,
@@ -261,4 +307,10 @@ func or(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// knownPeers is a directory ConfigMap's known-peers.cfg, or empty.
+func knownPeers(cm *structpb.Struct) string {
+	v, _ := directoryValue(cm, peers.KeyKnownPeers)
+	return v
 }

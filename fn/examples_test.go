@@ -161,7 +161,7 @@ func TestExampleNode(t *testing.T) {
 		t.Errorf("unexpected results: %v", rsp.GetResults())
 	}
 	ps := rsp.GetDesired().GetResources()[resourcePeerSync].GetResource()
-	want := `[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","ip":"10.96.0.12","name":"team-a/bob"},{"address":"carol.validators.example.org:11625","name":"team-b/carol"}]`
+	want := `[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"ip":"10.96.0.12","name":"team-a/bob"},{"address":"carol.validators.example.org:11625","initiate":true,"name":"team-b/carol"}]`
 	if got := jsonOf(t, peers.Field(ps, "spec", "forProvider", "peers")); got != want {
 		t.Errorf("PeerSync peers:\n got %s\nwant %s", got, want)
 	}

@@ -2,7 +2,10 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -232,18 +235,18 @@ func TestRunFunctionDirectory(t *testing.T) {
 			}},
 		},
 		"TooLarge": {
-			reason: "Output over the 1 MiB ConfigMap limit is a Fatal result and nothing is written.",
+			reason: "Output over the 1 MiB ConfigMap limit even compressed is a Fatal result and nothing is written.",
 			args: args{req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"}, Input: resource.MustStructJSON(directoryInput),
 				Observed:          directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: manyValidators(5000, "Testnet")}},
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: incompressibleValidators(9000)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,
 				Requirements: nodesSelectorAll(),
 				Results: []*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_FATAL, Target: targetComposite,
-					Message: "cannot publish 5000 peers: ConfigMap stellar-system/stellar-peers would hold 1940068 bytes, more than the 1048576 a ConfigMap may hold; nothing was written",
+					Message: "cannot publish 9000 peers: ConfigMap stellar-system/stellar-peers would hold 1280003 bytes even compressed, more than the 1048576 a ConfigMap may hold; nothing was written",
 				}},
 			}},
 		},
@@ -276,6 +279,19 @@ func TestRunFunctionDirectory(t *testing.T) {
 			}
 		})
 	}
+}
+
+// incompressibleValidators makes n validators with long random-looking names,
+// which gzip cannot shrink much.
+func incompressibleValidators(n int) []*fnv1.Resource {
+	out := make([]*fnv1.Resource, n)
+	for i := range n {
+		sum := sha256.Sum256([]byte(strconv.Itoa(i)))
+		h := hex.EncodeToString(sum[:])
+		ns, name := "t"+h[:62], "v"+h[2:62]
+		out[i] = xNode(ns, name, "Validator", "Testnet", "", peerStatus(ns, name))
+	}
+	return out
 }
 
 // manyValidators makes n validators of a network, spread over 100 namespaces.

@@ -5,6 +5,7 @@ package main
 
 import (
 	"github.com/alecthomas/kong"
+	"google.golang.org/grpc/encoding"
 
 	function "github.com/crossplane/function-sdk-go"
 )
@@ -30,6 +31,8 @@ func (c *CLI) Run() error {
 	if err != nil {
 		return err
 	}
+	// Decode the node objects of a directory request partially: see codec.go.
+	encoding.RegisterCodecV2(requestCodec{})
 	return function.Serve(&Function{log: log},
 		function.Listen(c.Network, c.Address),
 		function.MTLSCertificates(c.TLSCertsDir),

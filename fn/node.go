@@ -44,7 +44,7 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 		ApiVersion: or(in.Directory.APIVersion, v1alpha1.DefaultDirectoryAPIVersion),
 		Kind:       or(in.Directory.Kind, v1alpha1.DefaultDirectoryKind),
 	})
-	n.peers, n.preferred = directoryPeers(req, rsp, in, n)
+	n.peers, n.preferred, n.listed = directoryPeers(req, rsp, in, n)
 
 	if err := composeNode(req, rsp, in, n); err != nil {
 		response.Fatal(rsp, err)
@@ -54,13 +54,14 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 }
 
 // directoryPeers finds the directory of the node's network, requires its
-// ConfigMap, and returns its peers without the node itself. Until both are
-// there it returns none and says so.
-func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) ([]peers.Peer, bool) {
+// ConfigMap, and returns its peers without the node itself, whether they are
+// preferred, and whether the directory lists the node (then the other nodes'
+// PeerSyncs know it too). Until both are there it returns none and says so.
+func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) ([]peers.Peer, bool, bool) {
 	dirs, resolved := requiredItems(req, requirementDirectories)
 	if !resolved {
 		response.Normal(rsp, "Waiting for Crossplane to resolve the peer directories; composing the node without peers").TargetComposite()
-		return nil, false
+		return nil, false, false
 	}
 	var matching []*structpb.Struct
 	for _, d := range dirs {
@@ -70,7 +71,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	if len(matching) == 0 {
 		response.Normalf(rsp, "No peer directory for network %s yet; composing the node without peers", n.network).TargetComposite()
-		return nil, false
+		return nil, false, false
 	}
 	slices.SortFunc(matching, func(a, b *structpb.Struct) int {
 		return cmp.Compare(peers.StringOr(a, "", "metadata", "name"), peers.StringOr(b, "", "metadata", "name"))
@@ -90,22 +91,29 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	cms, resolved := requiredItems(req, requirementDirectoryConfigMap)
 	if !resolved || len(cms) == 0 {
 		response.Normalf(rsp, "Waiting for the peers ConfigMap %s/%s of %s; composing the node without peers", ref.Namespace, ref.Name, peers.Describe(dir)).TargetComposite()
-		return nil, false
+		return nil, false, false
 	}
-	data := peers.Object(cms[0].GetResource(), "data")
-	all, bad, err := peers.ParsePeersJSON(peers.StringOr(data, "[]", peers.KeyPeersJSON))
+	cm := cms[0].GetResource()
+	// A large directory publishes its peers compressed in binaryData.
+	peersJSON, err := directoryValue(cm, peers.KeyPeersJSON)
+	var all []peers.Peer
+	var bad []error
+	if err == nil {
+		all, bad, err = peers.ParsePeersJSON(cmp.Or(peersJSON, "[]"))
+	}
 	if err != nil {
 		response.Warning(rsp, errors.Wrapf(err, "cannot read ConfigMap %s/%s; composing the node without peers", ref.Namespace, ref.Name)).TargetComposite()
-		return nil, false
+		return nil, false, false
 	}
 	warnAll(rsp, bad)
 
 	// The directory's spec says whether peers are preferred; a directory
 	// whose input says so shows it in its known-peers.cfg.
 	preferred := peers.Bool(dir, "spec", "preferredPeers") ||
-		strings.Contains(peers.StringOr(data, "", peers.KeyKnownPeers), "PREFERRED_PEERS")
+		strings.Contains(knownPeers(cm), "PREFERRED_PEERS")
 
 	others := peers.Without(all, n.claimNamespace, n.claimName)
+	listed := len(others) < len(all)
 	self := n.stableHost()
 	out := others[:0]
 	for _, p := range others {
@@ -113,7 +121,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 			out = append(out, p)
 		}
 	}
-	return out, preferred
+	return out, preferred, listed
 }
 
 // directoryConfigMap is where the directory publishes: its spec, then its

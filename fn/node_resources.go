@@ -158,7 +158,7 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 	}
 	desiredPeers := make([]any, len(n.peers))
 	for i, p := range n.peers {
-		e := map[string]any{"name": p.Key(), "address": p.StableAddress()}
+		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p)}
 		if p.IP != "" {
 			e["ip"] = p.IP
 		}

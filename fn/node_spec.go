@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"net/url"
 	"strings"
 
@@ -35,12 +36,28 @@ type node struct {
 	// From the directory.
 	peers     []peers.Peer
 	preferred bool
+	// listed: the directory lists the node, so the other validators'
+	// PeerSyncs connect to it too.
+	listed bool
 }
 
 // stableHost is the pod's DNS name through the headless Service; it outlives
 // pod IPs, and core re-resolves it every 600 s.
 func (n *node) stableHost() string {
 	return n.claimName + "-0." + n.serviceHost()
+}
+
+// initiates reports whether the node's PeerSync should connect to p itself.
+// Between two listed nodes only one side connects, the one whose
+// (namespace, name) sorts first, as in the directory: when both connect in
+// the same instant core logs an ERROR. External peers have no PeerSync, and
+// a node the directory does not list (a watcher, say) is known to no other
+// PeerSync, so for those the node always connects.
+func (n *node) initiates(p peers.Peer) bool {
+	if p.External || !n.listed {
+		return true
+	}
+	return cmp.Or(cmp.Compare(n.claimNamespace, p.Namespace), cmp.Compare(n.claimName, p.Name)) < 0
 }
 
 func (n *node) serviceHost() string {

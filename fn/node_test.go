@@ -90,7 +90,7 @@ func TestRunFunctionNode(t *testing.T) {
 			},
 		},
 		"PeersFromDirectory": {
-			reason: "The directory's peers, without the node itself, go into KNOWN_PEERS/PREFERRED_PEERS and the PeerSync; core's state comes from the observed PeerSync.",
+			reason: "The directory's peers, without the node itself, go into KNOWN_PEERS/PREFERRED_PEERS and the PeerSync (alice sorts first, so she initiates to both); core's state comes from the observed PeerSync.",
 			req: &fnv1.RunFunctionRequest{
 				Input: resource.MustStructJSON(nodeInput),
 				Observed: &fnv1.State{Composite: alice, Resources: map[string]*fnv1.Resource{
@@ -106,7 +106,7 @@ func TestRunFunctionNode(t *testing.T) {
 				requirements: nodeRequirements(true),
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","name":"team-b/carol"}],"requireState":"Synced!"}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}],"requireState":"Synced!"}`,
 				coreConfig: []string{
 					"KNOWN_PEERS = [\n  \"bob-0.bob.team-a.svc.cluster.local:11625\",\n  \"carol-0.carol.team-b.svc.cluster.local:11625\"\n]\n",
 					"PREFERRED_PEERS = [\n  \"bob-0.bob.team-a.svc.cluster.local:11625\",\n  \"carol-0.carol.team-b.svc.cluster.local:11625\"\n]\n",
@@ -127,7 +127,7 @@ func TestRunFunctionNode(t *testing.T) {
 			},
 		},
 		"WatcherWithPublicAddress": {
-			reason: "A watcher gets a non-validator config; spec.publicAddress wins in its status.peer.",
+			reason: "A watcher gets a non-validator config and, listed in no directory, initiates to every peer; spec.publicAddress wins in its status.peer.",
 			req: &fnv1.RunFunctionRequest{
 				Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "w", "Watcher", "Testnet", `"publicAddress": "203.0.113.7:11625"`, "")},
 				RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: directoryConfigMapOf()},
@@ -136,7 +136,7 @@ func TestRunFunctionNode(t *testing.T) {
 				requirements: nodeRequirements(true),
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"w-0.w.team-a.svc.cluster.local","ip":"203.0.113.7","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://w.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"alice-0.alice.team-a.svc.cluster.local:11625","name":"team-a/alice"},{"address":"bob-0.bob.team-a.svc.cluster.local:11625","name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","name":"team-b/carol"}],"requireState":"Synced!"}`,
+				peerSync:     `{"adminEndpoint":"http://w.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"alice-0.alice.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/alice"},{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}],"requireState":"Synced!"}`,
 				coreConfig:   []string{"NODE_IS_VALIDATOR = false\n"},
 			},
 			notInCfg: []string{"PREFERRED_PEERS"},

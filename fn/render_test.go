@@ -8,6 +8,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,10 +56,11 @@ func TestRenderExamples(t *testing.T) {
 			var stderr bytes.Buffer
 			cmd := exec.CommandContext(ctx, cli, args...)
 			cmd.Stderr = &stderr
-			got, err := cmd.Output()
+			out, err := cmd.Output()
 			if err != nil {
 				t.Fatalf("crossplane %v: %v\n%s", args, err, stderr.String())
 			}
+			got := sortResults(out)
 			golden := filepath.Join(dir, "rendered.golden.yaml")
 			if *updateGolden {
 				if err := os.WriteFile(golden, got, 0o600); err != nil {
@@ -73,6 +76,22 @@ func TestRenderExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// sortResults puts the Result documents at the end of render's output in a stable order: Crossplane reports its
+// own per-resource events (e.g. "Composed resource X is not yet ready") in map order.
+func sortResults(out []byte) []byte {
+	docs := strings.Split(strings.TrimRight(string(out), "\n"), "\n---\n")
+	var objects, results []string
+	for _, d := range docs {
+		if strings.Contains(d, "\nkind: Result\n") {
+			results = append(results, d)
+			continue
+		}
+		objects = append(objects, d)
+	}
+	sort.Strings(results)
+	return []byte(strings.Join(append(objects, results...), "\n---\n") + "\n")
 }
 
 // serveInsecure serves the function without TLS on a loopback port, as the render Development runtime expects.

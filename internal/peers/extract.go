@@ -2,7 +2,6 @@ package peers
 
 import (
 	"math"
-	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -72,13 +71,35 @@ func Describe(obj *structpb.Struct) string {
 	if ns, _ := String(obj, "metadata", "namespace"); ns != "" {
 		name = ns + "/" + name
 	}
-	d := kind + " " + strconv.Quote(name)
+	if !plain(kind) {
+		kind = quoteShort(kind)
+	}
+	d := kind + " " + quoteShort(name)
 	cn, _ := String(obj, "metadata", "labels", LabelClaimName)
 	cns, _ := String(obj, "metadata", "labels", LabelClaimNamespace)
 	if cn != "" {
-		d += " (claim " + cns + "/" + cn + ")"
+		claim := cns + "/" + cn
+		if !plain(claim) {
+			// A hostile label must not forge lines or flood an event.
+			claim = quoteShort(claim)
+		}
+		d += " (claim " + claim + ")"
 	}
 	return d
+}
+
+// plain reports whether s is short printable ASCII without quotes, safe to
+// show in a message as it is.
+func plain(s string) bool {
+	if len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x21 || s[i] > 0x7e || s[i] == '"' || s[i] == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func invalid(obj *structpb.Struct, field, msg string) (Peer, Outcome, *Warning) {
@@ -122,8 +143,19 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 		return Peer{}, SkippedInvalid, &Warning{Object: "object", Message: "is empty"}
 	}
 	spec := Object(obj, "spec")
-	if o.Network != "" && Network(obj) != o.Network {
-		return Peer{}, SkippedOtherNetwork, nil
+	if spec == nil {
+		// Not a node at all (a wrong kind), or a mangled one.
+		return invalid(obj, "spec", "is missing or not an object")
+	}
+	if o.Network != "" {
+		switch n := Network(obj); {
+		case n == "" && !Present(spec, "network"):
+			return invalid(obj, "spec.network", "is missing")
+		case n == "":
+			return invalid(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
+		case n != o.Network:
+			return Peer{}, SkippedOtherNetwork, nil
+		}
 	}
 	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {
 		return Peer{}, SkippedNotSelected, nil
@@ -154,8 +186,28 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 	if name == "" {
 		return invalid(obj, "metadata.name", "is empty")
 	}
+	nameField, namespaceField := "metadata.name", "metadata.namespace"
+	if cn, _ := String(obj, "metadata", "labels", LabelClaimName); cn != "" {
+		nameField = "metadata.labels[" + LabelClaimName + "]"
+		namespaceField = "metadata.labels[" + LabelClaimNamespace + "]"
+	}
+	// The name is published to every validator: only what Kubernetes itself
+	// accepts as an object name, so a huge or odd name cannot bloat or break
+	// the directory.
+	if !isDNSName(name, 253, true) {
+		return invalid(obj, nameField, quoteShort(name)+" is not a valid Kubernetes object name")
+	}
+	if namespace != "" && !isDNSName(namespace, 63, false) {
+		return invalid(obj, namespaceField, quoteShort(namespace)+" is not a valid Kubernetes namespace name")
+	}
 	p := Peer{Name: name, Namespace: namespace, NodeType: NodeTypeValidator}
 
+	if v := Field(obj, "status"); Present(obj, "status") && v.GetStructValue() == nil {
+		return invalid(obj, "status", describe(v)+" is not an object")
+	}
+	if v := Field(obj, "status", "peer"); Present(obj, "status", "peer") && v.GetStructValue() == nil {
+		return invalid(obj, "status.peer", describe(v)+" is not an object")
+	}
 	status := Object(obj, "status", "peer")
 	var w *Warning
 	switch {
@@ -283,4 +335,31 @@ func (l structLabels) Lookup(key string) (string, bool) {
 		return "", false
 	}
 	return v.GetStringValue(), true
+}
+
+// isDNSName reports whether s is a DNS-1123 subdomain (dots allowed) or label
+// of at most max characters: lower case letters, digits and '-', starting and
+// ending with a letter or digit.
+func isDNSName(s string, maxLen int, dots bool) bool {
+	if s == "" || len(s) > maxLen {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9':
+		case c == '-':
+			if i == 0 || i == len(s)-1 {
+				return false
+			}
+		case c == '.' && dots:
+			// Each dot-separated label starts and ends with a letter or digit.
+			if i == 0 || i == len(s)-1 || s[i-1] == '.' || s[i-1] == '-' || s[i+1] == '-' {
+				return false
+			}
+		default:
+			return false
+		}
+	}
+	return true
 }

@@ -149,7 +149,45 @@ func TestExtract(t *testing.T) {
 		"SpecNotAnObject": {
 			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b"}, "spec": 3}`,
 			outcome: SkippedInvalid,
-			warning: `XStellarNode "b": spec.nodeType: is missing or not a string`,
+			warning: `XStellarNode "b": spec: is missing or not an object`,
+		},
+		"WrongKind": {
+			obj:     `{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "x"}, "data": {"a": "b"}}`,
+			opts:    Options{Network: "Testnet"},
+			outcome: SkippedInvalid,
+			warning: `ConfigMap "x/c": spec: is missing or not an object`,
+		},
+		"MissingNetwork": {
+			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b"}, "spec": {"nodeType": "Validator"}, "status": {"peer": {"ip": "10.0.0.1"}}}`,
+			opts:    Options{Network: "Testnet"},
+			outcome: SkippedInvalid,
+			warning: `XStellarNode "b": spec.network: is missing`,
+		},
+		"NetworkNotAString": {
+			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b"}, "spec": {"nodeType": "Validator", "network": 7}, "status": {"peer": {"ip": "10.0.0.1"}}}`,
+			opts:    Options{Network: "Testnet"},
+			outcome: SkippedInvalid,
+			warning: `XStellarNode "b": spec.network: 7 is not a network name`,
+		},
+		"UnicodeClaimName": {
+			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b-x", "labels": {"crossplane.io/claim-name": "ålice", "crossplane.io/claim-namespace": "team-a"}}, "spec": {"nodeType": "Validator"}, "status": {"peer": {"ip": "10.0.0.1"}}}`,
+			outcome: SkippedInvalid,
+			warning: `XStellarNode "b-x" (claim "team-a/ålice"): metadata.labels[crossplane.io/claim-name]: "ålice" is not a valid Kubernetes object name`,
+		},
+		"BadNamespace": {
+			obj:     `{"kind": "StellarNode", "metadata": {"name": "b", "namespace": "a.b"}, "spec": {"nodeType": "Validator"}, "status": {"peer": {"ip": "10.0.0.1"}}}`,
+			outcome: SkippedInvalid,
+			warning: `StellarNode "a.b/b": metadata.namespace: "a.b" is not a valid Kubernetes namespace name`,
+		},
+		"StatusPeerNotAnObject": {
+			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b"}, "spec": {"nodeType": "Validator"}, "status": {"peer": "10.0.0.1:11625"}}`,
+			outcome: SkippedInvalid,
+			warning: `XStellarNode "b": status.peer: "10.0.0.1:11625" is not an object`,
+		},
+		"StatusNotAnObject": {
+			obj:     `{"kind": "XStellarNode", "metadata": {"name": "b"}, "spec": {"nodeType": "Validator"}, "status": []}`,
+			outcome: SkippedInvalid,
+			warning: `XStellarNode "b": status: a list is not an object`,
 		},
 	}
 	for name, tc := range cases {

@@ -67,15 +67,19 @@ func Present(s *structpb.Struct, path ...string) bool {
 	return !isNull && v.GetKind() != nil
 }
 
+// quoteShort quotes s for a warning message, shortened to 64 bytes.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		s = s[:64] + "..."
+	}
+	return strconv.Quote(s)
+}
+
 // describe renders a value for a warning message, briefly.
 func describe(v *structpb.Value) string {
 	switch k := v.GetKind().(type) {
 	case *structpb.Value_StringValue:
-		s := k.StringValue
-		if len(s) > 64 {
-			s = s[:64] + "..."
-		}
-		return strconv.Quote(s)
+		return quoteShort(k.StringValue)
 	case *structpb.Value_NumberValue:
 		return strconv.FormatFloat(k.NumberValue, 'f', -1, 64)
 	case *structpb.Value_BoolValue:

@@ -58,7 +58,11 @@ func FuzzExtractArbitraryObject(f *testing.F) {
 	})
 }
 
-var simpleHost = regexp.MustCompile(`^[a-z][a-z0-9]{0,20}(\.[a-z][a-z0-9]{0,20}){0,4}$`)
+var (
+	simpleHost   = regexp.MustCompile(`^[a-z][a-z0-9]{0,20}(\.[a-z][a-z0-9]{0,20}){0,4}$`)
+	k8sName      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	k8sNamespace = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+)
 
 // FuzzExtractFields varies the fields extraction reads. Whatever it gets, a
 // kept peer is valid and carries the object's identity, and a node that is
@@ -102,6 +106,9 @@ func FuzzExtractFields(f *testing.F) {
 			if err := p.Validate(); err != nil {
 				t.Fatalf("kept an invalid peer %+v: %v", p, err)
 			}
+			if !k8sName.MatchString(p.Name) || (p.Namespace != "" && !k8sNamespace.MatchString(p.Namespace)) {
+				t.Fatalf("kept a peer whose identity is not a Kubernetes name: %+v", p)
+			}
 			wantName, wantNamespace := name, namespace
 			if name == "" { // no claim label: the composite's own identity
 				wantName, wantNamespace = "-x", ""
@@ -110,14 +117,14 @@ func FuzzExtractFields(f *testing.F) {
 				t.Fatalf("kept peer %+v lost its identity %s/%s", p, wantNamespace, wantName)
 			}
 		}
-		if plainlyValid(name, host, ip, port, publicAddress, suspended) && outcome != Kept {
+		if plainlyValid(name, namespace, host, ip, port, publicAddress, suspended) && outcome != Kept {
 			t.Fatalf("dropped a valid node (outcome %d, warning %v)", outcome, w)
 		}
 	})
 }
 
-func plainlyValid(name, host, ip string, port int, publicAddress string, suspended bool) bool {
-	if name == "" || suspended || publicAddress != "" || port < 0 || port > 65535 {
+func plainlyValid(name, namespace, host, ip string, port int, publicAddress string, suspended bool) bool {
+	if !k8sName.MatchString(name) || len(name) > 253 || (namespace != "" && (!k8sNamespace.MatchString(namespace) || len(namespace) > 63)) || suspended || publicAddress != "" || port < 0 || port > 65535 {
 		return false
 	}
 	if host == "" && ip == "" {

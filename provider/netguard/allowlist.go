@@ -115,7 +115,34 @@ func Denied(ip netip.Addr) string {
 			return "metadata or reserved address"
 		}
 	}
+	if v4, ok := embeddedIPv4(ip); ok {
+		if reason := Denied(v4); reason != "" {
+			return "embeds " + v4.String() + ": " + reason
+		}
+	}
 	return ""
+}
+
+// Prefixes whose last 32 bits are an IPv4 address a gateway may translate to:
+// NAT64's well-known prefix and the deprecated IPv4-compatible addresses.
+var embeddingPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("::/96"),
+}
+
+// embeddedIPv4 returns the IPv4 address an IPv6 address carries, so that
+// 64:ff9b::a9fe:a9fe cannot reach 169.254.169.254 through a NAT64 gateway.
+func embeddedIPv4(ip netip.Addr) (netip.Addr, bool) {
+	if !ip.Is6() || ip.IsLoopback() {
+		return netip.Addr{}, false
+	}
+	for _, p := range embeddingPrefixes {
+		if p.Contains(ip) {
+			b := ip.As16()
+			return netip.AddrFrom4([4]byte(b[12:16])), true
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // CheckIP allows ip when it is in an allowed CIDR and not always denied.

@@ -27,6 +27,7 @@ var (
 func TestNonValidatorsAreNeverPeers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
+	defer beginScenario(ctx, t, "testnet")()
 	ensureTestnet(ctx, t)
 	var others []*harness.SimNode
 	var claims []*unstructured.Unstructured
@@ -67,7 +68,6 @@ func TestNonValidatorsAreNeverPeers(t *testing.T) {
 		assertNeverDialed(t, sims.Nodes(), n)
 	}
 	deleteClaims(ctx, t, others...)
-	logCircuit(t, "testnet")
 }
 
 // TestSuspendThenDelete: a suspended validator leaves the directory and the other validators' configs; deleting
@@ -75,6 +75,7 @@ func TestNonValidatorsAreNeverPeers(t *testing.T) {
 func TestSuspendThenDelete(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
+	defer beginScenario(ctx, t, "testnet")()
 	ensureTestnet(ctx, t)
 	erin, err := sims.Start("team-c", "erin", "")
 	if err != nil {
@@ -116,7 +117,6 @@ func TestSuspendThenDelete(t *testing.T) {
 			return false, "still exists", err
 		})
 	}
-	logCircuit(t, "testnet")
 }
 
 // TestHealthGate: a node catching up, then booting, then unreachable is sent nothing but /info (and when booting
@@ -125,6 +125,7 @@ func TestSuspendThenDelete(t *testing.T) {
 func TestHealthGate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
+	defer beginScenario(ctx, t, "testnet")()
 	ensureTestnet(ctx, t)
 	gail, err := sims.Start("team-c", "gail", coresim.StateCatchingUp)
 	if err != nil {
@@ -159,19 +160,6 @@ func TestHealthGate(t *testing.T) {
 	assertNoRedundantConnects(t, validators)
 	deleteClaims(ctx, t, gail)
 	waitListed(ctx, t, gail, false)
-	logCircuit(t, "testnet")
-}
-
-// logCircuit says in the test log whether Crossplane's circuit breaker has held the directory back so far. The
-// scenarios create and delete many claims back to back on one control plane: beyond about five claims within a
-// few seconds, Crossplane 2.4's breaker (burst 100, refill 1/s) trips whatever the composition does.
-func logCircuit(t *testing.T, xr string) {
-	t.Helper()
-	openings, err := cp.CircuitBreakerOpenings(xr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("circuit breaker: %d events held back for %s so far in this run", openings, xr)
 }
 
 // ensureTestnet makes sure the Testnet directory and its namespaces exist, whichever test runs first.

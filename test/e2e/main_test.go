@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,8 @@ func run(m *testing.M) int {
 		Provider:          true,
 		ProviderArgs:      []string{"--poll=1s", "--static-hosts=" + sims.HostsFile},
 		CRDDirs:           crds,
+		// Crossplane and the provider run with the permissions a real install gives them, not as cluster admins.
+		RealRBAC: true,
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "cannot start the control plane: %v\n", err)
@@ -85,6 +88,9 @@ func failWithLogs(t *testing.T, format string, args ...any) {
 	t.Helper()
 	if dead := cp.Exited(); len(dead) > 0 {
 		t.Errorf("components exited: %v", dead)
+	}
+	if denied := cp.Denials(context.Background()); len(denied) > 0 {
+		t.Errorf("requests denied by RBAC:\n%s", strings.Join(denied, "\n"))
 	}
 	t.Fatalf(format+" (component logs in %s)", append(args, cp.RunDir)...)
 }

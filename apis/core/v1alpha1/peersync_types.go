@@ -27,6 +27,16 @@ type DesiredPeer struct {
 	// since core resolves names synchronously and IPv4 only.
 	// +optional
 	IP string `json:"ip,omitempty"`
+
+	// Initiate says whether this node opens the connection. When two nodes
+	// both have a PeerSync, only one side should: core logs an ERROR for a
+	// connect to a peer that is already connected or pending, which is what
+	// happens when both sides connect in the same instant. A peer this node
+	// does not initiate to is still connected once it has been missing for a
+	// grace period, in case its side never does. Absent means true.
+	// +optional
+	// +kubebuilder:default=true
+	Initiate *bool `json:"initiate,omitempty"`
 }
 
 // PeerSyncParameters are the desired state of a node's live peer set.
@@ -71,6 +81,17 @@ type PeerBackoff struct {
 	NextAttempt metav1.Time `json:"nextAttempt"`
 }
 
+// PeerWait records since when a desired peer that this node leaves to its
+// side to connect has been missing. The provider connects it itself once the
+// grace period has passed.
+type PeerWait struct {
+	// Peer is the desired peer's name.
+	Peer string `json:"peer"`
+	// MissingSince is when the peer was first seen neither connected nor
+	// pending.
+	MissingSince metav1.Time `json:"missingSince"`
+}
+
 // PeerSyncObservation is the node's state as the provider last saw it.
 type PeerSyncObservation struct {
 	// State is core's state, e.g. "Synced!" or "Catching up".
@@ -96,6 +117,12 @@ type PeerSyncObservation struct {
 	// +listType=map
 	// +listMapKey=peer
 	Backoff []PeerBackoff `json:"backoff,omitempty"`
+	// Waiting holds the missing peers this node does not initiate to, while
+	// it gives their side time to connect.
+	// +optional
+	// +listType=map
+	// +listMapKey=peer
+	Waiting []PeerWait `json:"waiting,omitempty"`
 }
 
 // A PeerSyncSpec defines the desired state of a PeerSync.

@@ -38,6 +38,14 @@ func TestConnectRefusesEndpoints(t *testing.T) {
 		"MetadataAddress":               {spec: allowAll, endpoint: "http://169.254.169.254/latest/meta-data"},
 		"LinkLocal":                     {spec: allowAll, endpoint: "http://169.254.1.1:11626"},
 		"IPv6LinkLocal":                 {spec: allowAll, endpoint: "http://[fe80::1]:11626"},
+		"AWSMetadataIPv6":               {spec: allowAll, endpoint: "http://[fd00:ec2::254]/latest/meta-data"},
+		"AlibabaMetadata":               {spec: allowAll, endpoint: "http://100.100.100.200/latest/meta-data"},
+		"NAT64Metadata":                 {spec: allowAll, endpoint: "http://[64:ff9b::a9fe:a9fe]/latest/meta-data"},
+		"MappedMetadata":                {spec: allowAll, endpoint: "http://[::ffff:169.254.169.254]/"},
+		"GCPMetadataName":               {spec: allowAll, endpoint: "http://metadata.google.internal/computeMetadata/v1/"},
+		"LocalhostName":                 {spec: loopbackConfig(), endpoint: "http://localhost:" + port},
+		"KubernetesAPIService":          {spec: loopbackConfig(), endpoint: "https://kubernetes.default.svc.cluster.local"},
+		"OtherNamespaceLookalike":       {spec: nsToken, endpoint: "http://core-0.other.svc.cluster.local.evil.test:" + port},
 		"NameResolvingToMetadata":       {spec: loopbackConfig(), endpoint: "http://metadata.stellar.svc.cluster.local:80"},
 		"NameWithoutAllowedSuffix":      {spec: loopbackConfig(), endpoint: "http://core-0.other.svc.cluster.local:" + port},
 		"OtherNamespaceService":         {spec: nsToken, endpoint: "http://core-0.other.svc.cluster.local:" + port},
@@ -80,7 +88,11 @@ func TestConnectAllowsOwnNamespaceService(t *testing.T) {
 // TestRedirectIsNotFollowed: an endpoint that redirects elsewhere gets an
 // error, and the redirect target is never dialed.
 func TestRedirectIsNotFollowed(t *testing.T) {
-	for _, target := range []string{"http://169.254.169.254/latest/meta-data", "http://10.0.0.5:11626/info", "http://127.0.0.1:1/info"} {
+	for _, target := range []string{
+		"http://169.254.169.254/latest/meta-data", "http://10.0.0.5:11626/info", "http://127.0.0.1:1/info",
+		"http://metadata.google.internal/computeMetadata/v1/", "http://[fd00:ec2::254]/latest/meta-data",
+		"http://core-0.other.svc.cluster.local:11626/connect?peer=10.0.0.9&port=11625",
+	} {
 		t.Run(target, func(t *testing.T) {
 			s := httptest.NewServer(http.RedirectHandler(target, http.StatusFound))
 			t.Cleanup(s.Close)

@@ -115,6 +115,9 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	var connected int32
 	var absent, due []string
 	b := backoffsOf(at.Backoff)
+	// Only missing peers this node leaves to their side are waited for: a
+	// peer that shows up and goes again gets a new grace period.
+	previous, w := waitsOf(at.Waiting), waits{}
 	for _, s := range e.observed {
 		desired[s.name] = true
 		order = append(order, s.name)
@@ -126,7 +129,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 			present[s.name] = true
 		case missing:
 			absent = append(absent, s.name)
-			if !b.waiting(s.name, now) {
+			if !s.initiate {
+				w.track(previous, s.name, now)
+			}
+			// Missing still, but not ours to connect before its grace
+			// period ends: up to date until then.
+			if !b.waiting(s.name, now) && !w.holding(s, now) {
 				due = append(due, s.name)
 			}
 		}
@@ -135,6 +143,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	at.ConnectedDesired = connected
 	at.Missing = absent
 	at.Backoff = b.records(order)
+	at.Waiting = w.records(order)
 	cr.SetConditions(xpv2.Available())
 
 	obs := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(due) == 0}
@@ -146,7 +155,8 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 
 // Update calls /connect for missing peers whose backoff has passed, at most
 // maxConnectsPerReconcile of them. Peers already connected or pending are
-// never connected again: core logs an ERROR for that.
+// never connected again: core logs an ERROR for that. Nor are peers left to
+// their side within their grace period: that side may be connecting now.
 func (e *external) Update(ctx context.Context, cr *v1alpha1.PeerSync) (managed.ExternalUpdate, error) {
 	if e.observed == nil {
 		// Update without a synced Observe in this reconcile: observe first,
@@ -158,6 +168,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.PeerSync) (managed.E
 	}
 	at := &cr.Status.AtProvider
 	b := backoffsOf(at.Backoff)
+	w := waitsOf(at.Waiting)
 	order := make([]string, 0, len(e.observed))
 	limit := maxConnects(cr.Spec.ForProvider)
 	calls := 0
@@ -167,7 +178,7 @@ func (e *external) Update(ctx context.Context, cr *v1alpha1.PeerSync) (managed.E
 	for _, s := range e.observed {
 		order = append(order, s.name)
 		now := e.now()
-		if s.presence != missing || b.waiting(s.name, now) || calls >= limit {
+		if s.presence != missing || b.waiting(s.name, now) || w.holding(s, now) || calls >= limit {
 			continue
 		}
 		calls++

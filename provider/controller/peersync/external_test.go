@@ -84,6 +84,41 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantReady:    "True/Available",
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 3, ConnectedDesired: 2, Missing: []string{"stellar/v2"}},
 		},
+		"NotInitiatingPeerIsLeftToItsSide": {
+			peers:        []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			wantPaths:    []string{"/info", "/peers", "/connect", "/connect"},
+			wantConnects: []string{"10.0.1.1:11625", "10.0.1.3:11625"},
+			wantReady:    "True/Available",
+			wantAt: v1alpha1.PeerSyncObservation{
+				State: "Synced!", Missing: []string{"stellar/v1", "stellar/v2", "stellar/v3"},
+				Waiting: []v1alpha1.PeerWait{{Peer: "stellar/v2", MissingSince: metav1.NewTime(newClock().Now())}},
+			},
+		},
+		"OnlyNotInitiatingMissingIsUpToDate": {
+			peers: []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			setup: func(n *coresim.Node) {
+				n.AddInbound("10.0.1.1:11625", "GV1")
+				n.AddOutbound("10.0.1.3:11625", "GV3")
+			},
+			wantPaths:    []string{"/info", "/peers"},
+			wantReady:    "True/Available",
+			wantUpToDate: true,
+			wantAt: v1alpha1.PeerSyncObservation{
+				State: "Synced!", AuthenticatedPeers: 2, ConnectedDesired: 2, Missing: []string{"stellar/v2"},
+				Waiting: []v1alpha1.PeerWait{{Peer: "stellar/v2", MissingSince: metav1.NewTime(newClock().Now())}},
+			},
+		},
+		"NotInitiatingPresentIsNotWaitedFor": {
+			peers: []v1alpha1.DesiredPeer{notInitiating(threePeers[0]), notInitiating(threePeers[2])},
+			setup: func(n *coresim.Node) {
+				n.AddInbound("10.0.1.1:11625", "GV1")
+				n.AddPendingInbound("10.0.1.3:11625")
+			},
+			wantPaths:    []string{"/info", "/peers"},
+			wantReady:    "True/Available",
+			wantUpToDate: true,
+			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 1, ConnectedDesired: 1},
+		},
 		"CatchingUpMakesNoOtherRequest": {
 			node:         coresim.Options{State: coresim.StateCatchingUp},
 			peers:        threePeers,

@@ -29,6 +29,9 @@ type target struct {
 	port int
 	// ip is the peer's IP when known: from spec.ip or a literal host.
 	ip netip.Addr
+	// initiate: this node connects to the peer, rather than wait for the
+	// peer to connect to it.
+	initiate bool
 }
 
 // peerState is a desired peer as observed, with what /connect would send.
@@ -53,7 +56,7 @@ func parseTarget(p v1alpha1.DesiredPeer) (target, error) {
 	if host == "" {
 		return target{}, fmt.Errorf("peer %s: no host in address %q", p.Name, p.Address)
 	}
-	t := target{name: p.Name, host: host, port: port}
+	t := target{name: p.Name, host: host, port: port, initiate: p.Initiate == nil || *p.Initiate}
 	if ip, err := netip.ParseAddr(host); err == nil {
 		t.ip = ip.Unmap()
 	}

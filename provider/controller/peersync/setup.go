@@ -4,6 +4,8 @@
 package peersync
 
 import (
+	"time"
+
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -21,15 +23,17 @@ import (
 // Setup adds the PeerSync controller to mgr.
 func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 	name := managed.ControllerName(v1alpha1.PeerSyncGroupKind)
+	deps = deps.withDefaults()
 
 	opts := []managed.ReconcilerOption{
 		managed.WithTypedExternalConnector[*v1alpha1.PeerSync](&connector{
 			kube:  mgr.GetClient(),
 			usage: resource.NewProviderConfigUsageTracker(mgr.GetClient(), &v1alpha1.ProviderConfigUsage{}),
-			deps:  deps.withDefaults(),
+			deps:  deps,
 		}),
 		managed.WithLogger(o.Logger.WithValues("controller", name)),
 		managed.WithPollInterval(o.PollInterval),
+		managed.WithPollIntervalHook(pollInterval(deps.Now)),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder takes the core/v1 events API.
 	}
 	if o.Features != nil && o.Features.Enabled(feature.EnableBetaManagementPolicies) {
@@ -53,4 +57,21 @@ func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 		WithEventFilter(resource.DesiredStateChanged()).
 		For(&v1alpha1.PeerSync{}).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// pollInterval checks a PeerSync again when the first grace period of a peer
+// it waits for ends, if that comes before the next poll: nothing else wakes
+// it (the event filter drops status-only changes), and the peer would stay
+// unconnected up to a poll interval longer.
+func pollInterval(now func() time.Time) managed.PollIntervalHook {
+	return func(mg resource.Managed, poll time.Duration) time.Duration {
+		cr, ok := mg.(*v1alpha1.PeerSync)
+		if !ok {
+			return poll
+		}
+		if left, ok := graceLeft(cr.Status.AtProvider.Waiting, now()); ok && left < poll {
+			return left
+		}
+		return poll
+	}
 }

@@ -3,8 +3,10 @@ package harness
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/runtime"
@@ -68,6 +70,8 @@ func (cp *ControlPlane) startAPIServer(bins map[string]string, crdDirs []string)
 		return fmt.Errorf("cannot write kubeconfig: %w", err)
 	}
 	cp.Config = user.Config()
+	// Tests poll; client-go's default 5 QPS would throttle them into timeouts.
+	cp.Config.QPS, cp.Config.Burst = 100, 200
 	scheme := runtime.NewScheme()
 	if err := clientgoscheme.AddToScheme(scheme); err != nil {
 		return fmt.Errorf("cannot build scheme: %w", err)
@@ -79,10 +83,14 @@ func (cp *ControlPlane) startAPIServer(bins map[string]string, crdDirs []string)
 	return nil
 }
 
-func (cp *ControlPlane) startControllerManager(ctx context.Context, bin string) error {
+func (cp *ControlPlane) startControllerManager(ctx context.Context, bin string, aggregateRoles bool) error {
+	controllers := "garbage-collector-controller,namespace-controller"
+	if aggregateRoles {
+		controllers += ",clusterrole-aggregation-controller"
+	}
 	args := []string{
 		"--kubeconfig=" + cp.Kubeconfig,
-		"--controllers=garbage-collector-controller,namespace-controller",
+		"--controllers=" + controllers,
 		"--leader-elect=false",
 		"--secure-port=0",
 		"--concurrent-gc-syncs=5",
@@ -100,6 +108,34 @@ func (cp *ControlPlane) startControllerManager(ctx context.Context, bin string) 
 	case <-time.After(time.Second):
 	case <-ctx.Done():
 		return ctx.Err()
+	}
+	return nil
+}
+
+// RestartAPIServer stops kube-apiserver and starts it again on the same port, with the same certificates, users
+// and etcd, as a control-plane upgrade or crash would. Every component must reconnect by itself. kube-apiserver
+// drains for longer than envtest waits (20 s); envtest then kills it, which is a restart all the same.
+func (cp *ControlPlane) RestartAPIServer(ctx context.Context) error {
+	api := cp.env.ControlPlane.APIServer
+	stopErr := api.Stop()
+	if stopErr != nil && !strings.Contains(stopErr.Error(), "timeout waiting") {
+		return fmt.Errorf("cannot stop kube-apiserver: %w", stopErr)
+	}
+	addr := net.JoinHostPort(api.Address, api.Port)
+	for {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err != nil {
+			break // the old process is gone
+		}
+		_ = c.Close()
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("cannot restart kube-apiserver: it still listens on %s: %w", addr, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := api.Start(); err != nil {
+		return fmt.Errorf("cannot start kube-apiserver again: %w", err)
 	}
 	return nil
 }

@@ -45,7 +45,7 @@ func (cp *ControlPlane) startCrossplane(ctx context.Context, bin string) error {
 		"--health-probe-port=" + strconv.Itoa(healthPort),
 		"--debug",
 	}
-	env := []string{"KUBECONFIG=" + cp.Kubeconfig, "ENABLE_WEBHOOKS=false", "POD_NAMESPACE=" + CrossplaneNamespace}
+	env := []string{"KUBECONFIG=" + cp.kubeconfigOf("crossplane"), "ENABLE_WEBHOOKS=false", "POD_NAMESPACE=" + CrossplaneNamespace}
 	p, err := startProcess(cp.RunDir, "crossplane", bin, args, env)
 	if err != nil {
 		return err

@@ -52,6 +52,12 @@ type Options struct {
 	// Provider builds and runs our provider with ProviderArgs.
 	Provider     bool
 	ProviderArgs []string
+	// RealRBAC runs Crossplane and our provider with the permissions a real install gives them instead of as
+	// cluster admins: the Crossplane Helm chart's ClusterRoles and bindings (harness/rbac/), our aggregated
+	// ClusterRole (examples/rbac/), the RBAC manager (`crossplane rbac start`) beside core, and the provider bound
+	// to the system ClusterRole the RBAC manager renders for its package. Needs ControllerManager, which then also
+	// aggregates ClusterRoles. Tests keep the admin client (ControlPlane.Client).
+	RealRBAC bool
 }
 
 // ControlPlane is a running control plane.
@@ -66,6 +72,10 @@ type ControlPlane struct {
 
 	env   *envtest.Environment
 	procs []*process
+	// killed are processes a test killed, kept so they can be started again.
+	killed []*process
+	// kubeconfigs are the components' own kubeconfigs under RealRBAC, by process name.
+	kubeconfigs map[string]string
 }
 
 // Start starts the components opts asks for. On error everything already started is stopped.
@@ -92,12 +102,22 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 		return cp, err
 	}
 	if opts.ControllerManager {
-		if err := cp.startControllerManager(ctx, bins[envKubeControllerManager]); err != nil {
+		if err := cp.startControllerManager(ctx, bins[envKubeControllerManager], opts.RealRBAC); err != nil {
+			return cp, err
+		}
+	}
+	if opts.RealRBAC {
+		if err := cp.setUpRBAC(ctx); err != nil {
 			return cp, err
 		}
 	}
 	if opts.Function {
 		if err := cp.startFunction(ctx); err != nil {
+			return cp, err
+		}
+	}
+	if opts.Crossplane && opts.RealRBAC {
+		if err := cp.startRBACManager(ctx, bins[envCrossplane]); err != nil {
 			return cp, err
 		}
 	}
@@ -160,6 +180,9 @@ func (cp *ControlPlane) logClientsTo(path string) error {
 }
 
 func binaries(opts Options) (map[string]string, error) {
+	if opts.RealRBAC && !opts.ControllerManager {
+		return nil, errors.New("cannot run with RealRBAC without ControllerManager: it aggregates Crossplane's ClusterRole")
+	}
 	want := []string{envEtcd, envKubeAPIServer}
 	if opts.ControllerManager {
 		want = append(want, envKubeControllerManager)

@@ -25,7 +25,8 @@ type process struct {
 // test binary dies first, so a crashed test leaves nothing behind.
 func startProcess(logDir, name, bin string, args, env []string) (*process, error) {
 	logPath := filepath.Join(logDir, name+".log")
-	log, err := os.Create(logPath) //nolint:gosec // the path is the harness's own run directory.
+	// Append: a component the harness restarts keeps its earlier log, so tests can read the whole history.
+	log, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644) //nolint:gosec // the path is the harness's own run directory.
 	if err != nil {
 		return nil, fmt.Errorf("cannot create log for %s: %w", name, err)
 	}

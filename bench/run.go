@@ -1,0 +1,170 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+)
+
+// Binaries are the two function binaries and their extra flags.
+type Binaries struct {
+	Ours, Theirs         string
+	OursArgs, TheirsArgs []string
+}
+
+// Stats are one function's figures at one size.
+type Stats struct {
+	Iterations int
+	Median     time.Duration
+	P99        time.Duration
+	CPU        time.Duration // per call, user + system, of the server process
+	PeakRSS    int64         // bytes, VmHWM of a fresh server process
+	Response   int           // bytes on the wire
+}
+
+// Row is one size's result.
+type Row struct {
+	Nodes   int
+	Request int // bytes of our request on the wire
+	Ours    Stats
+	Theirs  Stats
+	Floor   time.Duration // median of a bare proto.Unmarshal of our request
+	Diffs   []string      // empty: the ConfigMaps match byte for byte
+}
+
+// Ratio is theirs/ours median latency.
+func (r Row) Ratio() float64 { return float64(r.Theirs.Median) / float64(r.Ours.Median) }
+
+// FloorRatio is ours/floor median latency.
+func (r Row) FloorRatio() float64 { return float64(r.Ours.Median) / float64(r.Floor) }
+
+// Measure serves both functions in fresh processes, checks their outputs
+// match, then calls them alternately, so that both see the same load on a
+// shared machine. Iterations follow budget: enough calls of the slower one
+// to fill it, from min to max.
+func Measure(ctx context.Context, b Binaries, n int, budget time.Duration, minIter, maxIter int) (Row, error) {
+	row := Row{Nodes: n}
+	reqO, reqT, err := Requests(n)
+	if err != nil {
+		return row, err
+	}
+	row.Request = len(reqO)
+
+	ours, err := Start(ctx, "function-stellar-peers", b.Ours, b.OursArgs...)
+	if err != nil {
+		return row, err
+	}
+	defer ours.Stop()
+	theirs, err := Start(ctx, "function-go-templating", b.Theirs, b.TheirsArgs...)
+	if err != nil {
+		return row, err
+	}
+	defer theirs.Stop()
+
+	// The first call of each checks the outputs and sizes the run.
+	start := time.Now()
+	rspO, err := ours.Call(ctx, reqO)
+	if err != nil {
+		return row, err
+	}
+	slowest := time.Since(start)
+	start = time.Now()
+	rspT, err := theirs.Call(ctx, reqT)
+	if err != nil {
+		return row, err
+	}
+	slowest = max(slowest, time.Since(start))
+	row.Ours.Response, row.Theirs.Response = len(rspO), len(rspT)
+	dO, err := ConfigMapData(rspO)
+	if err != nil {
+		return row, fmt.Errorf("function-stellar-peers: %w", err)
+	}
+	dT, err := ConfigMapData(rspT)
+	if err != nil {
+		return row, fmt.Errorf("function-go-templating: %w", err)
+	}
+	row.Diffs = Diff(dO, dT, Keys)
+
+	iters := min(max(int(budget/max(slowest, time.Microsecond)), minIter), maxIter)
+	latO, latT := make([]time.Duration, 0, iters), make([]time.Duration, 0, iters)
+	cpuO0, err := ours.CPU()
+	if err != nil {
+		return row, err
+	}
+	cpuT0, err := theirs.CPU()
+	if err != nil {
+		return row, err
+	}
+	for range iters {
+		for _, c := range []struct {
+			s   *Server
+			req []byte
+			lat *[]time.Duration
+		}{{ours, reqO, &latO}, {theirs, reqT, &latT}} {
+			t := time.Now()
+			if _, err := c.s.Call(ctx, c.req); err != nil {
+				return row, err
+			}
+			*c.lat = append(*c.lat, time.Since(t))
+		}
+	}
+	if row.Ours, err = stats(ours, latO, cpuO0, len(rspO)); err != nil {
+		return row, err
+	}
+	if row.Theirs, err = stats(theirs, latT, cpuT0, len(rspT)); err != nil {
+		return row, err
+	}
+
+	row.Floor, err = Floor(reqO, max(iters, 5))
+	return row, err
+}
+
+func stats(s *Server, lat []time.Duration, cpu0 time.Duration, rsp int) (Stats, error) {
+	cpu, err := s.CPU()
+	if err != nil {
+		return Stats{}, err
+	}
+	rss, err := s.PeakRSS()
+	if err != nil {
+		return Stats{}, err
+	}
+	return Stats{
+		Iterations: len(lat),
+		Median:     Percentile(lat, 50),
+		P99:        Percentile(lat, 99),
+		CPU:        (cpu - cpu0) / time.Duration(len(lat)),
+		PeakRSS:    rss,
+		Response:   rsp,
+	}, nil
+}
+
+// Floor is the median time of a bare proto.Unmarshal of req into a
+// RunFunctionRequest: the least any Go function must spend on it.
+func Floor(req []byte, iters int) (time.Duration, error) {
+	lat := make([]time.Duration, 0, iters)
+	for range iters {
+		m := &fnv1.RunFunctionRequest{}
+		t := time.Now()
+		if err := proto.Unmarshal(req, m); err != nil {
+			return 0, fmt.Errorf("cannot decode request: %w", err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	return Percentile(lat, 50), nil
+}
+
+// Percentile is the nearest-rank percentile p of ds.
+func Percentile(ds []time.Duration, p int) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	rank := (p*len(s) + 99) / 100 // ceil(p/100 * n)
+	return s[max(rank, 1)-1]
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/testing/protocmp"
+
+	"github.com/crossplane/function-sdk-go/logging"
+	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+	"github.com/crossplane/function-sdk-go/resource"
+)
+
+// oddNodes are node objects whose fields are missing, mistyped or spelled
+// unusually: pruning must keep whatever extraction reads of them.
+func oddNodes() []*fnv1.Resource {
+	objs := []string{
+		`{"apiVersion": "stellarpeers.io/v1alpha1", "kind": "XStellarNode", "metadata": {"name": "nospec"}}`,
+		`{"apiVersion": "stellarpeers.io/v1alpha1", "kind": "XStellarNode", "metadata": "not an object", "spec": {"nodeType": "Validator", "network": "Testnet"}}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n1", "namespace": "ns"}, "spec": {"nodeType": "Validator", "network": "Testnet", "peerPort": "x"}, "status": {"peer": {"host": "n1.ns.svc.cluster.local"}}}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n2", "labels": {"crossplane.io/claim-name": "c2", "crossplane.io/claim-namespace": "team-z"}}, "spec": {"nodeType": "Validator", "network": {"Custom": "pass"}, "publicAddress": "lb.example.org:11700"}, "status": {"peer": {"host": "ignored.example.org", "port": 11625}}}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n3", "labels": {"crossplane.io/claim-name": "c3", "crossplane.io/claim-namespace": "team-z"}}, "spec": {"nodeType": "Validator", "network": "Testnet", "suspended": "yes"}, "status": {"peer": {"host": "c3.example.org"}}}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n4", "labels": {"crossplane.io/claim-name": "c4", "crossplane.io/claim-namespace": "team-z"}}, "spec": {"nodeType": "Validator", "network": "Testnet"}, "status": "broken"}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n5", "labels": {"crossplane.io/claim-name": "c5", "crossplane.io/claim-namespace": "team-z"}}, "spec": {"nodeType": "Validator", "network": "Testnet"}, "status": {"peer": {"ip": "10.0.0.5", "port": 70000}}}`,
+		`{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "op", "namespace": "ops"}, "spec": {"nodeType": "Validator", "network": "Testnet"}}`,
+		`{"kind": "XStellarNode", "metadata": {"name": "n6", "labels": {"crossplane.io/claim-name": "c6", "crossplane.io/claim-namespace": "team-z"}}, "spec": {"nodeType": "Horizon", "network": "Testnet"}, "status": {"peer": {"host": "c6.example.org"}}}`,
+	}
+	out := make([]*fnv1.Resource, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, &fnv1.Resource{Resource: resource.MustStructJSON(o), Ready: fnv1.Ready_READY_TRUE})
+	}
+	return out
+}
+
+func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
+	realistic := make([]*fnv1.Resource, 30)
+	for i := range realistic {
+		realistic[i] = realisticNode(i)
+	}
+	cases := map[string]struct {
+		reason string
+		req    *fnv1.RunFunctionRequest
+	}{
+		"ThreeValidators": {
+			reason: "Kept, skipped and pending nodes publish the same directory.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}},
+		},
+		"Realistic": {
+			reason: "Full-size composites publish the same directory.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: realistic}}},
+		},
+		"OddNodes": {
+			reason: "Missing and mistyped fields give the same warnings.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
+		},
+		"NodeSelector": {
+			reason: "A label selector sees the same labels.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput),
+				Observed:          directoryXR(`"nodeSelector": {"matchLabels": {"team": "team-001"}}`),
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: realistic}}},
+		},
+		"ExtraResources": {
+			reason: "Older Crossplane's extra_resources are pruned the same way.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+				ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}}, //nolint:staticcheck // Older Crossplane sends these.
+		},
+		"NodeStep": {
+			reason: "Requirements that are not pruned decode exactly as proto.Unmarshal decodes them.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", "", "")},
+				RequiredResources: map[string]*fnv1.Resources{
+					requirementDirectories:        directories(""),
+					requirementDirectoryConfigMap: directoryConfigMapOf(),
+				}},
+		},
+	}
+	f := &Function{log: logging.NewNopLogger()}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			b, err := proto.Marshal(tc.req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, pruned := &fnv1.RunFunctionRequest{}, &fnv1.RunFunctionRequest{}
+			if err := proto.Unmarshal(b, full); err != nil {
+				t.Fatal(err)
+			}
+			if err := decodeRequest(b, pruned); err != nil {
+				t.Fatalf("decodeRequest(...): %v", err)
+			}
+			if _, ok := pruned.GetRequiredResources()[requirementNodes]; !ok && name != "ExtraResources" && name != "NodeStep" {
+				t.Fatalf("%s\ndecodeRequest(...): lost the nodes requirement", tc.reason)
+			}
+			want, err := f.RunFunction(context.Background(), full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := f.RunFunction(context.Background(), pruned)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+				t.Errorf("%s\nRunFunction(decodeRequest(...)): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
+			}
+			if name == "NodeStep" {
+				if diff := cmp.Diff(full, pruned, protocmp.Transform()); diff != "" {
+					t.Errorf("%s\ndecodeRequest(...): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
+				}
+			}
+		})
+	}
+}
+
+func TestDecodeRequestRefusesGarbage(t *testing.T) {
+	cases := map[string][]byte{
+		"TruncatedTag":         {0x80},
+		"TruncatedField":       {0x42, 0x10, 0x0a},
+		"TruncatedNodesStruct": append([]byte{0x42, 0x0c, 0x0a, 0x05}, []byte("nodes\x12\x03\x0a\x05\x0a")...),
+	}
+	for name, b := range cases {
+		t.Run(name, func(t *testing.T) {
+			if err := decodeRequest(b, &fnv1.RunFunctionRequest{}); err == nil {
+				t.Errorf("decodeRequest(%x): want an error, got none", b)
+			}
+		})
+	}
+}
+
+func BenchmarkDecodeAndRunDirectory(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		items := make([]*fnv1.Resource, n)
+		for i := range items {
+			items[i] = realisticNode(i)
+		}
+		req, err := proto.Marshal(&fnv1.RunFunctionRequest{
+			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+			RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: items}},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f := &Function{log: logging.NewNopLogger()}
+		for _, dec := range []struct {
+			name   string
+			decode func([]byte, *fnv1.RunFunctionRequest) error
+		}{{"proto.Unmarshal", func(b []byte, m *fnv1.RunFunctionRequest) error { return proto.Unmarshal(b, m) }}, {"decodeRequest", decodeRequest}} {
+			b.Run(fmt.Sprintf("%s/nodes=%d", dec.name, n), func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(req)))
+				for b.Loop() {
+					m := &fnv1.RunFunctionRequest{}
+					if err := dec.decode(req, m); err != nil {
+						b.Fatal(err)
+					}
+					if _, err := f.RunFunction(context.Background(), m); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
