@@ -42,8 +42,13 @@ func TestShrinkGuard(t *testing.T) {
 	// three claims and the restart cost the directory about 80 of its 100-event burst.
 	time.Sleep(30 * time.Second)
 
-	// Two of three (66%) go at once: more than maxShrinkPercent (50).
+	// Two of three (66%) go at once: more than maxShrinkPercent (50). Claims are deleted one by one, so the
+	// directory is paused meanwhile; otherwise it could see 3 -> 2 -> 1, two steps each within the limit.
+	setPaused(ctx, t, true, 50)
 	deleteClaims(ctx, t, nodes[1:]...)
+	// Crossplane reconciles on spec changes, not on the annotation alone: resume with a spec change the guard
+	// still holds (66% > 49%).
+	setPaused(ctx, t, false, 49)
 	waitFor(ctx, t, "directory reports ShrinkHeld", func(ctx context.Context) (bool, string, error) {
 		xr, err := cp.Get(ctx, directoryGVK, "", "custom")
 		if err != nil {
@@ -64,7 +69,7 @@ func TestShrinkGuard(t *testing.T) {
 	allow := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
 		"metadata": map[string]any{"name": "custom"},
-		"spec":     map[string]any{"network": "Custom", "allowShrink": true},
+		"spec":     map[string]any{"network": "Custom", "maxShrinkPercent": int64(49), "allowShrink": true},
 	}}
 	if err := cp.Apply(ctx, allow); err != nil {
 		failWithLogs(t, "%v", err)
@@ -88,4 +93,17 @@ func waitPeerCount(ctx context.Context, t *testing.T, want string) {
 		got, err := peerCount(ctx)
 		return got == want, "peer_count is " + got, err
 	})
+}
+
+// setPaused pauses or resumes Crossplane's reconciliation of the custom directory, setting its maxShrinkPercent.
+func setPaused(ctx context.Context, t *testing.T, paused bool, maxShrinkPercent int64) {
+	t.Helper()
+	xr := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
+		"metadata": map[string]any{"name": "custom", "annotations": map[string]any{"crossplane.io/paused": fmt.Sprint(paused)}},
+		"spec":     map[string]any{"network": "Custom", "maxShrinkPercent": maxShrinkPercent},
+	}}
+	if err := cp.Apply(ctx, xr); err != nil {
+		failWithLogs(t, "%v", err)
+	}
 }
