@@ -154,22 +154,28 @@ func assertNodeConfigs(ctx context.Context, t *testing.T, validators []*harness.
 	}
 }
 
+// peerSyncHealthy reports whether the node's PeerSync is Ready and Synced with no desired peer missing, and if not,
+// why.
+func peerSyncHealthy(ctx context.Context, v *harness.SimNode) (bool, string, error) {
+	ps, err := cp.Get(ctx, peerSyncGVK, v.Namespace, v.Name)
+	if err != nil {
+		return false, "", err
+	}
+	ready, reason, msg := harness.ConditionStatus(ps, "Ready")
+	synced, _, syncMsg := harness.ConditionStatus(ps, "Synced")
+	missing, _, _ := unstructured.NestedStringSlice(ps.Object, "status", "atProvider", "missing")
+	if ready != "True" || synced != "True" || len(missing) != 0 {
+		return false, fmt.Sprintf("PeerSync %s/%s: Ready=%s (%s: %s), Synced=%s (%s), missing %v", v.Namespace, v.Name, ready, reason, msg, synced, syncMsg, missing), nil
+	}
+	return true, "", nil
+}
+
 // assertPeerSyncsHealthy checks each validator's PeerSync says Ready and Synced, with every desired peer present.
 func assertPeerSyncsHealthy(ctx context.Context, t *testing.T, validators []*harness.SimNode) {
 	t.Helper()
 	for _, v := range validators {
 		err := harness.Eventually(ctx, 30*time.Second, func(ctx context.Context) (bool, string, error) {
-			ps, err := cp.Get(ctx, peerSyncGVK, v.Namespace, v.Name)
-			if err != nil {
-				return false, "", err
-			}
-			ready, reason, msg := harness.ConditionStatus(ps, "Ready")
-			synced, _, syncMsg := harness.ConditionStatus(ps, "Synced")
-			missing, _, _ := unstructured.NestedStringSlice(ps.Object, "status", "atProvider", "missing")
-			if ready != "True" || synced != "True" || len(missing) != 0 {
-				return false, fmt.Sprintf("PeerSync %s/%s: Ready=%s (%s: %s), Synced=%s (%s), missing %v", v.Namespace, v.Name, ready, reason, msg, synced, syncMsg, missing), nil
-			}
-			return true, "", nil
+			return peerSyncHealthy(ctx, v)
 		})
 		if err != nil {
 			failWithLogs(t, "%v", err)

@@ -274,15 +274,8 @@ func faultsWaitHealthy(ctx context.Context, t *testing.T, what string, validator
 			}
 		}
 		for _, v := range validators {
-			ps, err := cp.Get(ctx, peerSyncGVK, v.Namespace, v.Name)
-			if err != nil {
-				return false, "", err
-			}
-			ready, reason, msg := harness.ConditionStatus(ps, "Ready")
-			synced, _, syncMsg := harness.ConditionStatus(ps, "Synced")
-			missing, _, _ := unstructured.NestedStringSlice(ps.Object, "status", "atProvider", "missing")
-			if ready != "True" || synced != "True" || len(missing) != 0 {
-				return false, fmt.Sprintf("PeerSync %s/%s: Ready=%s (%s: %s), Synced=%s (%s), missing %v", v.Namespace, v.Name, ready, reason, msg, synced, syncMsg, missing), nil
+			if ok, why, err := peerSyncHealthy(ctx, v); !ok || err != nil {
+				return false, why, err
 			}
 		}
 		return true, "", nil
