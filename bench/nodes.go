@@ -54,7 +54,7 @@ func Node(i int) *fnv1.Resource {
   },
   "status": {
     "peer": {"host": "%[2]s-0.%[2]s.%[1]s.svc.cluster.local", "ip": "", "port": 11625},
-    "core": {"state": "Synced!", "connectedPeers": 8},
+    "core": {"state": "Synced!"},
     "conditions": [
       {"type": "Synced", "status": "True", "reason": "ReconcileSuccess", "lastTransitionTime": "2026-11-20T10:00:05Z", "observedGeneration": 3},
       {"type": "Ready", "status": "True", "reason": "Available", "lastTransitionTime": "2026-11-20T10:03:41Z", "observedGeneration": 3},

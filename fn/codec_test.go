@@ -12,6 +12,8 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
+
+	"github.com/stellarpeers/stellar-peers/bench"
 )
 
 // oddNodes are node objects whose fields are missing, mistyped or spelled
@@ -38,7 +40,7 @@ func oddNodes() []*fnv1.Resource {
 func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 	realistic := make([]*fnv1.Resource, 30)
 	for i := range realistic {
-		realistic[i] = realisticNode(i)
+		realistic[i] = bench.Node(i)
 	}
 	cases := map[string]struct {
 		reason string
@@ -135,7 +137,7 @@ func BenchmarkDecodeAndRunDirectory(b *testing.B) {
 	for _, n := range []int{1000, 10000} {
 		items := make([]*fnv1.Resource, n)
 		for i := range items {
-			items[i] = realisticNode(i)
+			items[i] = bench.Node(i)
 		}
 		req, err := proto.Marshal(&fnv1.RunFunctionRequest{
 			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),

@@ -82,11 +82,3 @@ func (cp *ControlPlane) StartProvider(ctx context.Context) error {
 	}
 	return fmt.Errorf("cannot start %s: it was not killed", ProviderName)
 }
-
-// RestartProvider kills the provider and starts it again.
-func (cp *ControlPlane) RestartProvider(ctx context.Context) error {
-	if err := cp.KillProvider(); err != nil {
-		return err
-	}
-	return cp.StartProvider(ctx)
-}
