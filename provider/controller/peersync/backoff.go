@@ -50,12 +50,19 @@ func (b backoffs) attempt(peer string, now time.Time) {
 	b[peer] = r
 }
 
-// settle forgets peers that are no longer desired, and peers that are present
-// a full maximum backoff after their last wait ended: they stayed.
-func (b backoffs) settle(desired, present map[string]bool, now time.Time) {
+// settle forgets peers that are no longer desired, peers that are present a
+// full maximum backoff after their last wait ended (they stayed), and peers
+// authenticated after their first /connect: core took them at once, and
+// keeping a record per connected peer would grow every PeerSync's status by
+// one entry per peer (a large directory's status would be mostly records of
+// connects that worked). A peer core drops on authentication, as it does
+// beyond its target connections, is never seen authenticated, so its
+// attempts still grow.
+func (b backoffs) settle(desired, present, authenticated map[string]bool, now time.Time) {
 	for peer, r := range b {
 		stayed := present[peer] && !now.Before(r.NextAttempt.Add(backoffMax))
-		if !desired[peer] || stayed {
+		firstTry := authenticated[peer] && r.Attempts <= 1
+		if !desired[peer] || stayed || firstTry {
 			delete(b, peer)
 		}
 	}

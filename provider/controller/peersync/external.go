@@ -110,7 +110,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	at.AuthenticatedPeers = int32(len(peers.AuthenticatedInbound) + len(peers.AuthenticatedOutbound)) //nolint:gosec // Peer counts are small.
 
 	now := e.now()
-	desired, present := map[string]bool{}, map[string]bool{}
+	desired, present, authenticatedNow := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	order := make([]string, 0, len(e.observed))
 	var connected int32
 	var absent, due []string
@@ -125,6 +125,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 		case authenticated:
 			connected++
 			present[s.name] = true
+			authenticatedNow[s.name] = true
 		case pending:
 			present[s.name] = true
 		case missing:
@@ -139,7 +140,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 			}
 		}
 	}
-	b.settle(desired, present, now)
+	b.settle(desired, present, authenticatedNow, now)
 	at.ConnectedDesired = connected
 	at.Missing = absent
 	at.Backoff = b.records(order)

@@ -369,10 +369,18 @@ func TestBackoffSettles(t *testing.T) {
 		"recent":  {Peer: "recent", Attempts: 1, NextAttempt: metav1.NewTime(now.Add(-time.Minute))},
 		"gone":    {Peer: "gone", Attempts: 1, NextAttempt: metav1.NewTime(now)},
 		"missing": {Peer: "missing", Attempts: 5, NextAttempt: metav1.NewTime(now.Add(-time.Hour))},
+		"took":    {Peer: "took", Attempts: 1, NextAttempt: metav1.NewTime(now.Add(5 * time.Second))},
+		"pending": {Peer: "pending", Attempts: 1, NextAttempt: metav1.NewTime(now.Add(5 * time.Second))},
+		"retried": {Peer: "retried", Attempts: 2, NextAttempt: metav1.NewTime(now.Add(-time.Minute))},
 	}
-	b.settle(map[string]bool{"stayed": true, "recent": true, "missing": true}, map[string]bool{"stayed": true, "recent": true}, now)
-	got := b.records([]string{"stayed", "recent", "gone", "missing"})
-	want := []v1alpha1.PeerBackoff{b["recent"], b["missing"]}
+	desired := map[string]bool{"stayed": true, "recent": true, "missing": true, "took": true, "pending": true, "retried": true}
+	present := map[string]bool{"stayed": true, "recent": true, "took": true, "pending": true, "retried": true}
+	authenticated := map[string]bool{"stayed": true, "took": true, "retried": true}
+	b.settle(desired, present, authenticated, now)
+	got := b.records([]string{"stayed", "recent", "gone", "missing", "took", "pending", "retried"})
+	// Kept: "recent" is present but not authenticated yet, "missing" is not there, "pending" has not authenticated,
+	// "retried" needed a second attempt and has not stayed the full maximum backoff.
+	want := []v1alpha1.PeerBackoff{b["recent"], b["missing"], b["pending"], b["retried"]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("settled: -want +got:\n%s", diff)
 	}

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
+
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 )
@@ -220,12 +222,61 @@ func TestPollIntervalHook(t *testing.T) {
 	wait := func(peer string, ago time.Duration) v1alpha1.PeerWait {
 		return v1alpha1.PeerWait{Peer: peer, MissingSince: metav1.NewTime(now.Add(-ago))}
 	}
+	backoff := func(peer string, in time.Duration) v1alpha1.PeerBackoff {
+		return v1alpha1.PeerBackoff{Peer: peer, Attempts: 1, NextAttempt: metav1.NewTime(now.Add(in))}
+	}
+	no := false
 	cases := map[string]struct {
-		reason  string
-		poll    time.Duration
-		waiting []v1alpha1.PeerWait
-		want    time.Duration
+		reason   string
+		poll     time.Duration
+		state    string
+		policies xpv2.ManagementPolicies
+		missing  []string
+		backoff  []v1alpha1.PeerBackoff
+		waiting  []v1alpha1.PeerWait
+		want     time.Duration
 	}{
+		"ConnectsLeft": {
+			reason:  "A peer still due after a capped batch of connects: check again at the connect pace, not a poll later.",
+			poll:    time.Minute,
+			missing: []string{"a", "b"},
+			backoff: []v1alpha1.PeerBackoff{backoff("a", 10*time.Second)},
+			want:    connectPace,
+		},
+		"AllAttempted": {
+			reason:  "Every missing peer was just connected and is in backoff: the usual poll.",
+			poll:    time.Minute,
+			missing: []string{"a", "b"},
+			backoff: []v1alpha1.PeerBackoff{backoff("a", 10*time.Second), backoff("b", 10*time.Second)},
+			want:    time.Minute,
+		},
+		"LeftToItsSide": {
+			reason:  "The only missing peer is left to its side and its grace runs: the grace period sets the next check.",
+			poll:    time.Minute,
+			missing: []string{"c"},
+			waiting: []v1alpha1.PeerWait{wait("c", 20*time.Second)},
+			want:    initiateGrace - 20*time.Second,
+		},
+		"NotSynced": {
+			reason:  "Core is catching up: no connect is due whatever the old status lists.",
+			poll:    time.Minute,
+			state:   "Catching up",
+			missing: []string{"a"},
+			want:    time.Minute,
+		},
+		"ObserveOnly": {
+			reason:   "Management policies forbid updates: no connect is ever due.",
+			poll:     time.Minute,
+			policies: xpv2.ManagementPolicies{xpv2.ManagementActionObserve},
+			missing:  []string{"a"},
+			want:     time.Minute,
+		},
+		"PaceAfterPoll": {
+			reason:  "A poll shorter than the connect pace stays.",
+			poll:    time.Second,
+			missing: []string{"a"},
+			want:    time.Second,
+		},
 		"NoWait": {
 			reason: "Nothing waited for: the usual poll.",
 			poll:   time.Minute,
@@ -259,8 +310,15 @@ func TestPollIntervalHook(t *testing.T) {
 	hook := pollInterval(func() time.Time { return now })
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			cr := peerSync("http://127.0.0.1:11626")
-			cr.Status.AtProvider.Waiting = tc.waiting
+			cr := peerSync("http://127.0.0.1:11626", desired("a", "a:11625", ""), desired("b", "b:11625", ""),
+				v1alpha1.DesiredPeer{Name: "c", Address: "c:11625", Initiate: &no})
+			cr.SetManagementPolicies(tc.policies)
+			at := &cr.Status.AtProvider
+			at.State = v1alpha1.DefaultRequireState
+			if tc.state != "" {
+				at.State = tc.state
+			}
+			at.Missing, at.Backoff, at.Waiting = tc.missing, tc.backoff, tc.waiting
 			if got := hook(cr, tc.poll); got != tc.want {
 				t.Errorf("%s\npoll interval = %v, want %v", tc.reason, got, tc.want)
 			}

@@ -59,17 +59,22 @@ func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }
 
-// pollInterval checks a PeerSync again when the first grace period of a peer
-// it waits for ends, if that comes before the next poll: nothing else wakes
-// it (the event filter drops status-only changes), and the peer would stay
-// unconnected up to a poll interval longer.
+// pollInterval checks a PeerSync again soon when peers are still due after a
+// reconcile that reached maxConnectsPerReconcile, and otherwise when the
+// first grace period of a peer it waits for ends, if that comes before the
+// next poll: nothing else wakes it (the event filter drops status-only
+// changes), and the peers would stay unconnected up to a poll interval longer.
 func pollInterval(now func() time.Time) managed.PollIntervalHook {
 	return func(mg resource.Managed, poll time.Duration) time.Duration {
 		cr, ok := mg.(*v1alpha1.PeerSync)
 		if !ok {
 			return poll
 		}
-		if left, ok := graceLeft(cr.Status.AtProvider.Waiting, now()); ok && left < poll {
+		t := now()
+		if connectsDue(cr, t) {
+			return min(poll, connectPace)
+		}
+		if left, ok := graceLeft(cr.Status.AtProvider.Waiting, t); ok && left < poll {
 			return left
 		}
 		return poll
