@@ -43,6 +43,10 @@ func (r Row) Ratio() float64 { return float64(r.Theirs.Median) / float64(r.Ours.
 // FloorRatio is ours/floor median latency.
 func (r Row) FloorRatio() float64 { return float64(r.Ours.Median) / float64(r.Floor) }
 
+// warmupCalls are the calls each server gets, after the first, before any is
+// measured.
+const warmupCalls = 3
+
 // Measure serves both functions in fresh processes, checks their outputs
 // match, then calls them alternately, so that both see the same load on a
 // shared machine. Iterations follow budget: enough calls of the slower one
@@ -89,6 +93,18 @@ func Measure(ctx context.Context, b Binaries, n int, budget time.Duration, minIt
 		return row, fmt.Errorf("function-go-templating: %w", err)
 	}
 	row.Diffs = Diff(dO, dT, Keys)
+
+	// A server in use has grown its heap to the size of the calls it serves;
+	// the first calls of a fresh process pay for that growth, so neither
+	// function is measured until it has served warmupCalls more.
+	for range warmupCalls {
+		if _, err := ours.Call(ctx, reqO); err != nil {
+			return row, err
+		}
+		if _, err := theirs.Call(ctx, reqT); err != nil {
+			return row, err
+		}
+	}
 
 	iters := min(max(int(budget/max(slowest, time.Microsecond)), minIter), maxIter)
 	latO, latT := make([]time.Duration, 0, iters), make([]time.Duration, 0, iters)

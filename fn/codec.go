@@ -53,17 +53,23 @@ func (requestCodec) Unmarshal(data mem.BufferSlice, v any) error {
 	if !ok {
 		return protoCodec.Unmarshal(data, v)
 	}
-	// A copy of our own: decoded strings refer to it.
-	return decodeRequest(data.Materialize(), req)
+	// Read in place: nothing decoded refers to these buffers, which gRPC
+	// reuses once Unmarshal returns.
+	bufs := make([][]byte, len(data))
+	for i, b := range data {
+		bufs[i] = b.ReadOnlyData()
+	}
+	return decodeRequest(bufs, req)
 }
 
 func (requestCodec) Name() string { return protoCodec.Name() }
 
-// decodeRequest decodes a RunFunctionRequest like proto.Unmarshal, except
-// that the objects of prunedRequirements keep only their FieldSet. Their
-// strings refer to b, which must not change afterwards.
-func decodeRequest(b []byte, req *fnv1.RunFunctionRequest) error {
+// decodeRequest decodes a RunFunctionRequest, the concatenation of bufs, like
+// proto.Unmarshal, except that the objects of prunedRequirements keep only
+// their FieldSet. Nothing decoded refers to bufs.
+func decodeRequest(bufs [][]byte, req *fnv1.RunFunctionRequest) error {
 	d := peers.NewDecoder()
+	c := newChunks(bufs)
 	rest := make([]byte, 0, 4096)
 	type pruned struct {
 		extra bool
@@ -71,20 +77,13 @@ func decodeRequest(b []byte, req *fnv1.RunFunctionRequest) error {
 		rs    *fnv1.Resources
 	}
 	var prunedEntries []pruned
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return fmt.Errorf("cannot decode RunFunctionRequest: %w", protowire.ParseError(n))
+	for c.left > 0 {
+		f, err := c.field()
+		if err != nil {
+			return fmt.Errorf("cannot decode RunFunctionRequest: %w", err)
 		}
-		m := protowire.ConsumeFieldValue(num, typ, b[n:])
-		if m < 0 {
-			return fmt.Errorf("cannot decode RunFunctionRequest: %w", protowire.ParseError(m))
-		}
-		field := b[:n+m]
-		b = b[n+m:]
-		if (num == requiredResourcesNumber || num == extraResourcesNumber) && typ == protowire.BytesType {
-			entry, _ := protowire.ConsumeBytes(field[n:])
-			key, value, err := peers.MapEntry(entry)
+		if (f.num == requiredResourcesNumber || f.num == extraResourcesNumber) && f.typ == protowire.BytesType {
+			key, value, err := mapEntry(c.value(f))
 			if err != nil {
 				return fmt.Errorf("cannot decode required resources: %w", err)
 			}
@@ -93,11 +92,12 @@ func decodeRequest(b []byte, req *fnv1.RunFunctionRequest) error {
 				if err != nil {
 					return fmt.Errorf("cannot decode required resources %q: %w", key, err)
 				}
-				prunedEntries = append(prunedEntries, pruned{extra: num == extraResourcesNumber, key: key, rs: rs})
+				prunedEntries = append(prunedEntries, pruned{extra: f.num == extraResourcesNumber, key: key, rs: rs})
+				c.skip(f.size)
 				continue
 			}
 		}
-		rest = append(rest, field...)
+		rest = c.appendNext(rest, f.size)
 	}
 	if err := proto.Unmarshal(rest, req); err != nil {
 		return fmt.Errorf("cannot decode RunFunctionRequest: %w", err)
@@ -118,30 +118,53 @@ func decodeRequest(b []byte, req *fnv1.RunFunctionRequest) error {
 	return nil
 }
 
+// mapEntry splits a map<string, message> entry into its key and a reader of
+// its value; the last of each wins, as in proto.Unmarshal.
+func mapEntry(c chunks) (key string, value chunks, err error) {
+	for c.left > 0 {
+		f, err := c.field()
+		if err != nil {
+			return "", chunks{}, err
+		}
+		if f.typ == protowire.BytesType {
+			switch f.num {
+			case mapKeyNumber:
+				v := c.value(f)
+				key = string(v.peek(v.left))
+			case mapValueNumber:
+				value = c.value(f)
+			}
+		}
+		c.skip(f.size)
+	}
+	return key, value, nil
+}
+
+// Wire field numbers of a protobuf map entry.
+const (
+	mapKeyNumber   protowire.Number = 1
+	mapValueNumber protowire.Number = 2
+)
+
 // decodeResources decodes a Resources message keeping only keep of each
 // object. Connection details are dropped: the function never reads those of
 // a required resource.
-func decodeResources(d *peers.Decoder, b []byte, keep peers.FieldSet) (*fnv1.Resources, error) {
+func decodeResources(d *peers.Decoder, c chunks, keep peers.FieldSet) (*fnv1.Resources, error) {
 	rs := &fnv1.Resources{}
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 {
-			return nil, protowire.ParseError(n)
+	for c.left > 0 {
+		f, err := c.field()
+		if err != nil {
+			return nil, err
 		}
-		b = b[n:]
-		m := protowire.ConsumeFieldValue(num, typ, b)
-		if m < 0 {
-			return nil, protowire.ParseError(m)
-		}
-		if num == resourcesItemsNumber && typ == protowire.BytesType {
-			item, _ := protowire.ConsumeBytes(b)
-			r, err := decodeResource(d, item, keep)
+		if f.num == resourcesItemsNumber && f.typ == protowire.BytesType {
+			item := c.value(f)
+			r, err := decodeResource(d, item.peek(item.left), keep)
 			if err != nil {
 				return nil, fmt.Errorf("cannot decode item %d: %w", len(rs.Items), err)
 			}
 			rs.Items = append(rs.Items, r)
 		}
-		b = b[m:]
+		c.skip(f.size)
 	}
 	return rs, nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"testing"
@@ -83,38 +84,77 @@ func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 	}
 	f := &Function{log: logging.NewNopLogger()}
 	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			b, err := proto.Marshal(tc.req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			full, pruned := &fnv1.RunFunctionRequest{}, &fnv1.RunFunctionRequest{}
-			if err := proto.Unmarshal(b, full); err != nil {
-				t.Fatal(err)
-			}
-			if err := decodeRequest(b, pruned); err != nil {
-				t.Fatalf("decodeRequest(...): %v", err)
-			}
-			if _, ok := pruned.GetRequiredResources()[requirementNodes]; !ok && name != "ExtraResources" && name != "NodeStep" {
-				t.Fatalf("%s\ndecodeRequest(...): lost the nodes requirement", tc.reason)
-			}
-			want, err := f.RunFunction(context.Background(), full)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got, err := f.RunFunction(context.Background(), pruned)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
-				t.Errorf("%s\nRunFunction(decodeRequest(...)): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
-			}
-			if name == "NodeStep" {
-				if diff := cmp.Diff(full, pruned, protocmp.Transform()); diff != "" {
-					t.Errorf("%s\ndecodeRequest(...): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
+		b, err := proto.Marshal(tc.req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		full := &fnv1.RunFunctionRequest{}
+		if err := proto.Unmarshal(b, full); err != nil {
+			t.Fatal(err)
+		}
+		want, err := f.RunFunction(context.Background(), full)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for split, sizes := range splits {
+			t.Run(name+"/"+split, func(t *testing.T) {
+				bufs := pieces(b, sizes...)
+				pruned := &fnv1.RunFunctionRequest{}
+				if err := decodeRequest(bufs, pruned); err != nil {
+					t.Fatalf("decodeRequest(...): %v", err)
 				}
-			}
-		})
+				scribble(bufs)
+				if _, ok := pruned.GetRequiredResources()[requirementNodes]; !ok && name != "ExtraResources" && name != "NodeStep" {
+					t.Fatalf("%s\ndecodeRequest(...): lost the nodes requirement", tc.reason)
+				}
+				got, err := f.RunFunction(context.Background(), pruned)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(want, got, protocmp.Transform()); diff != "" {
+					t.Errorf("%s\nRunFunction(decodeRequest(...)): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
+				}
+				if name == "NodeStep" {
+					if diff := cmp.Diff(full, pruned, protocmp.Transform()); diff != "" {
+						t.Errorf("%s\ndecodeRequest(...): -proto.Unmarshal, +decodeRequest:\n%s", tc.reason, diff)
+					}
+				}
+			})
+		}
+	}
+}
+
+// splits are ways gRPC may hand a request over, piece sizes repeated to the
+// end: 1 puts a boundary at every position (inside every tag, length, key and
+// string), the uneven ones put items sometimes within a piece and sometimes
+// across, 0 is an empty piece.
+var splits = map[string][]int{
+	"Whole":       nil,
+	"EveryByte":   {1},
+	"Uneven":      {7, 1, 300, 2, 4093, 0, 13},
+	"HTTP2Frames": {16 << 10},
+}
+
+// pieces splits b into fresh buffers of sizes, repeated; no sizes is one piece.
+func pieces(b []byte, sizes ...int) [][]byte {
+	if len(sizes) == 0 {
+		return [][]byte{bytes.Clone(b)}
+	}
+	var out [][]byte
+	for i := 0; len(b) > 0; i++ {
+		n := min(sizes[i%len(sizes)], len(b))
+		out = append(out, bytes.Clone(b[:n]))
+		b = b[n:]
+	}
+	return out
+}
+
+// scribble overwrites bufs, as gRPC reuses its buffers once decoded.
+func scribble(bufs [][]byte) {
+	for _, b := range bufs {
+		for i := range b {
+			b[i] = 0xff
+		}
 	}
 }
 
@@ -123,14 +163,55 @@ func TestDecodeRequestRefusesGarbage(t *testing.T) {
 		"TruncatedTag":         {0x80},
 		"TruncatedField":       {0x42, 0x10, 0x0a},
 		"TruncatedNodesStruct": append([]byte{0x42, 0x0c, 0x0a, 0x05}, []byte("nodes\x12\x03\x0a\x05\x0a")...),
+		"TruncatedNodesEntry":  append([]byte{0x42, 0x10, 0x0a, 0x05}, []byte("nodes\x12\x03\x0a\x05\x0a")...),
+		"OverlongLength":       {0x42, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01},
+		"EndGroup":             {0x0c},
+		"ReservedType":         {0x0e},
 	}
 	for name, b := range cases {
-		t.Run(name, func(t *testing.T) {
-			if err := decodeRequest(b, &fnv1.RunFunctionRequest{}); err == nil {
-				t.Errorf("decodeRequest(%x): want an error, got none", b)
-			}
-		})
+		for split, sizes := range splits {
+			t.Run(name+"/"+split, func(t *testing.T) {
+				if err := decodeRequest(pieces(b, sizes...), &fnv1.RunFunctionRequest{}); err == nil {
+					t.Errorf("decodeRequest(%x): want an error, got none", b)
+				}
+			})
+		}
 	}
+}
+
+// FuzzDecodeRequestPieces checks that however gRPC splits a request, it
+// decodes as it does whole, refers to none of the pieces, and fails only where
+// proto.Unmarshal fails.
+func FuzzDecodeRequestPieces(f *testing.F) {
+	for _, req := range []*fnv1.RunFunctionRequest{
+		{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+			RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
+		{ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}},
+	} {
+		b, err := proto.Marshal(req)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b, uint8(1), uint8(7))
+	}
+	f.Add([]byte{0x42, 0x0c, 0x0a, 0x05, 'n', 'o', 'd', 'e', 's', 0x12, 0x03, 0x0a, 0x01, 0x0a}, uint8(2), uint8(0))
+	f.Fuzz(func(t *testing.T, b []byte, size1, size2 uint8) {
+		whole := &fnv1.RunFunctionRequest{}
+		wholeErr := decodeRequest(pieces(b), whole)
+		if wholeErr != nil && proto.Unmarshal(b, &fnv1.RunFunctionRequest{}) == nil {
+			t.Fatalf("decodeRequest(...): %v, but proto.Unmarshal accepts it", wholeErr)
+		}
+		bufs := pieces(b, int(size1)+1, int(size2))
+		split := &fnv1.RunFunctionRequest{}
+		err := decodeRequest(bufs, split)
+		scribble(bufs)
+		if (err != nil) != (wholeErr != nil) {
+			t.Fatalf("decodeRequest(pieces): %v, decodeRequest(whole): %v", err, wholeErr)
+		}
+		if diff := cmp.Diff(whole, split, protocmp.Transform()); err == nil && diff != "" {
+			t.Errorf("decodeRequest(...): -whole, +pieces:\n%s", diff)
+		}
+	})
 }
 
 func BenchmarkDecodeAndRunDirectory(b *testing.B) {
@@ -146,11 +227,16 @@ func BenchmarkDecodeAndRunDirectory(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		frames := pieces(req, 16<<10)
 		f := &Function{log: logging.NewNopLogger()}
 		for _, dec := range []struct {
 			name   string
 			decode func([]byte, *fnv1.RunFunctionRequest) error
-		}{{"proto.Unmarshal", func(b []byte, m *fnv1.RunFunctionRequest) error { return proto.Unmarshal(b, m) }}, {"decodeRequest", decodeRequest}} {
+		}{
+			{"proto.Unmarshal", func(b []byte, m *fnv1.RunFunctionRequest) error { return proto.Unmarshal(b, m) }},
+			// As gRPC hands it over: one buffer per 16 KiB HTTP/2 frame.
+			{"decodeRequest", func(_ []byte, m *fnv1.RunFunctionRequest) error { return decodeRequest(frames, m) }},
+		} {
 			b.Run(fmt.Sprintf("%s/nodes=%d", dec.name, n), func(b *testing.B) {
 				b.ReportAllocs()
 				b.SetBytes(int64(len(req)))

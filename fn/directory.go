@@ -13,7 +13,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
@@ -63,7 +62,7 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	xr := req.GetObserved().GetComposite().GetResource()
 	s, warnings, err := resolveDirectory(xr, in)
 	if err != nil {
-		response.Fatal(rsp, err)
+		fatal(rsp, err)
 		return
 	}
 	warnAll(rsp, warnings)
@@ -72,7 +71,7 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	if !resolved {
 		// Writing now would publish an empty directory and delete the peers
 		// everyone reads; Crossplane calls again with the nodes.
-		response.Normalf(rsp, "Waiting for Crossplane to resolve the required %s objects", sel.GetKind()).TargetComposite()
+		normalf(rsp, "Waiting for Crossplane to resolve the required %s objects", sel.GetKind())
 		return
 	}
 
@@ -83,13 +82,13 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	}
 	warnAll(rsp, ws)
 	if len(d.Pending) > 0 {
-		response.Normalf(rsp, "%d validators have not published an address yet: %s", len(d.Pending), listNames(d.Pending)).TargetComposite()
+		normalf(rsp, "%d validators have not published an address yet: %s", len(d.Pending), listNames(d.Pending))
 	}
 
 	data := peers.Render(d.Peers, s.preferred)
 	pub := data.Publish() // the plain keys, or a large directory's bulk compressed
 	if size := pub.Size(); size > peers.MaxConfigMapBytes {
-		response.Fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes even compressed, more than the %d a ConfigMap may hold; nothing was written",
+		fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes even compressed, more than the %d a ConfigMap may hold; nothing was written",
 			len(d.Peers), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
 		return
 	}
@@ -119,11 +118,11 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 		}}),
 	})
 	if held != "" {
-		response.Warning(rsp, errors.New(held)).TargetComposite()
-		response.ConditionTrue(rsp, conditionShrinkHeld, "ShrinkGuard").WithMessage(held).TargetComposite()
+		warning(rsp, errors.New(held))
+		setCondition(rsp, conditionShrinkHeld, fnv1.Status_STATUS_CONDITION_TRUE, "ShrinkGuard", &held)
 		return
 	}
-	response.ConditionFalse(rsp, conditionShrinkHeld, "WithinLimit").TargetComposite()
+	setCondition(rsp, conditionShrinkHeld, fnv1.Status_STATUS_CONDITION_FALSE, "WithinLimit", nil)
 }
 
 // configMap builds the directory ConfigMap. It is namespaced and the

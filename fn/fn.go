@@ -8,8 +8,6 @@ import (
 	"github.com/crossplane/function-sdk-go/errors"
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/request"
-	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
@@ -29,7 +27,7 @@ type Function struct {
 // RunFunction runs the directory step or the node step, chosen by the kind of
 // the step's input.
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
-	rsp := response.To(req, response.DefaultTTL)
+	rsp := responseTo(req)
 
 	kind, _ := peers.String(req.GetInput(), "kind")
 	f.log.Debug("Running function", "tag", req.GetMeta().GetTag(), "input", kind)
@@ -37,28 +35,28 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 	switch kind {
 	case v1alpha1.DirectoryInputKind:
 		in := &v1alpha1.DirectoryInput{}
-		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, errors.Wrap(err, "cannot get DirectoryInput"))
+		if err := getInput(req, in); err != nil {
+			fatal(rsp, errors.Wrap(err, "cannot get DirectoryInput"))
 			return rsp, nil
 		}
 		runDirectory(req, rsp, in)
 	case v1alpha1.NodeInputKind:
 		in := &v1alpha1.NodeInput{}
-		if err := request.GetInput(req, in); err != nil {
-			response.Fatal(rsp, errors.Wrap(err, "cannot get NodeInput"))
+		if err := getInput(req, in); err != nil {
+			fatal(rsp, errors.Wrap(err, "cannot get NodeInput"))
 			return rsp, nil
 		}
 		runNode(req, rsp, in)
 	default:
-		response.Fatal(rsp, errors.Errorf("cannot run: input kind %q is neither %s nor %s (%s)",
+		fatal(rsp, errors.Errorf("cannot run: input kind %q is neither %s nor %s (%s)",
 			kind, v1alpha1.DirectoryInputKind, v1alpha1.NodeInputKind, v1alpha1.Group))
 		return rsp, nil
 	}
 
 	if size := proto.Size(rsp); size > maxResponseBytes {
 		// Crossplane would refuse the whole response; say why instead.
-		tooBig := response.To(req, response.DefaultTTL)
-		response.Fatal(tooBig, errors.Errorf("cannot return a %d byte response: Crossplane accepts at most 4 MiB", size))
+		tooBig := responseTo(req)
+		fatal(tooBig, errors.Errorf("cannot return a %d byte response: Crossplane accepts at most 4 MiB", size))
 		return tooBig, nil
 	}
 	return rsp, nil

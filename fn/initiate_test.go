@@ -54,9 +54,15 @@ func directoryWith(t *testing.T, ls ...listing) *fnv1.Resources {
 // the initiate mark of each desired peer of its PeerSync.
 func initiates(t *testing.T, namespace, name string, dir *fnv1.Resources) map[string]bool {
 	t.Helper()
+	return initiatesWith(t, nodeInput, namespace, name, dir)
+}
+
+// initiatesWith is initiates with the given NodeInput.
+func initiatesWith(t *testing.T, input, namespace, name string, dir *fnv1.Resources) map[string]bool {
+	t.Helper()
 	f := &Function{log: logging.NewNopLogger()}
 	rsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
-		Input:             resource.MustStructJSON(nodeInput),
+		Input:             resource.MustStructJSON(input),
 		Observed:          &fnv1.State{Composite: xNode(namespace, name, "Validator", "Testnet", "", "")},
 		RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: dir},
 	})
@@ -156,5 +162,51 @@ func TestExactlyOneSideInitiates(t *testing.T) {
 				t.Errorf("%s -> %s initiate=%v and %s -> %s initiate=%v: want exactly one side", a, b, peersOfA[b], b, a, peersOfB[a])
 			}
 		}
+	}
+}
+
+// TestFanoutInitiates: in a directory larger than maxPeers, each validator's
+// PeerSync lists maxPeers validators (and every external peer), and every
+// pair that either side lists is initiated by exactly one side: both when
+// both list each other, the listing side when only one does.
+func TestFanoutInitiates(t *testing.T) {
+	const maxPeers = 3
+	input := fmt.Sprintf(`{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "NodeInput", "maxPeers": %d}`, maxPeers)
+	var validators []listing
+	for i := range 12 {
+		validators = append(validators, listing{fmt.Sprintf("team-%d", i%3), fmt.Sprintf("v%02d", i), false})
+	}
+	external := listing{"", "sdf-1", true}
+	dir := directoryWith(t, append([]listing{external}, validators...)...)
+
+	marks := map[string]map[string]bool{}
+	for _, v := range validators {
+		m := initiatesWith(t, input, v.namespace, v.name, dir)
+		if !m[external.name] {
+			t.Errorf("%s/%s does not initiate to external peer %s", v.namespace, v.name, external.name)
+		}
+		delete(m, external.name)
+		if len(m) != maxPeers {
+			t.Errorf("%s/%s lists %d validators, want %d: %v", v.namespace, v.name, len(m), maxPeers, m)
+		}
+		marks[v.namespace+"/"+v.name] = m
+	}
+	pairs := 0
+	for a, peersOfA := range marks {
+		for b, aInitiates := range peersOfA {
+			bInitiates, bLists := marks[b][a]
+			switch {
+			case !bLists && !aInitiates:
+				t.Errorf("%s lists %s, which does not list it, but leaves the connect to it", a, b)
+			case bLists && aInitiates == bInitiates:
+				t.Errorf("%s -> %s initiate=%v and %s -> %s initiate=%v: want exactly one side", a, b, aInitiates, b, a, bInitiates)
+			}
+			if aInitiates {
+				pairs++
+			}
+		}
+	}
+	if pairs < len(validators)*maxPeers/2 {
+		t.Errorf("%d pairs initiated, want at least %d", pairs, len(validators)*maxPeers/2)
 	}
 }

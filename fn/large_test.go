@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -14,6 +15,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
@@ -85,7 +87,14 @@ func TestLargeDirectory(t *testing.T) {
 		t.Errorf("node step: -from plain keys, +from compressed keys:\n%s", diff)
 	}
 	peerSync := fromCompressed.GetDesired().GetResources()[resourcePeerSync].GetResource()
-	if got := len(peers.Field(peerSync, "spec", "forProvider", "peers").GetListValue().GetValues()); got != n-1 {
-		t.Errorf("node step: PeerSync lists %d peers, want %d", got, n-1)
+	// Every other validator is a known peer; the PeerSync keeps the default fan-out.
+	cfg := fromCompressed.GetDesired().GetResources()[resourceCoreConfig].GetResource()
+	_, known, _ := strings.Cut(peers.StringOr(cfg, "", "data", "stellar-core.cfg"), "KNOWN_PEERS")
+	known, _, _ = strings.Cut(known, "]")
+	if got := strings.Count(known, ".svc.cluster.local:11625\""); got != n-1 {
+		t.Errorf("node step: stellar-core.cfg lists %d known peers, want %d", got, n-1)
+	}
+	if got := len(peers.Field(peerSync, "spec", "forProvider", "peers").GetListValue().GetValues()); got != v1alpha1.DefaultMaxPeers {
+		t.Errorf("node step: PeerSync lists %d peers, want the fan-out %d", got, v1alpha1.DefaultMaxPeers)
 	}
 }

@@ -9,7 +9,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
@@ -34,7 +33,7 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 	xr := req.GetObserved().GetComposite().GetResource()
 	n, err := readNode(xr, in)
 	if err != nil {
-		response.Fatal(rsp, err)
+		fatal(rsp, err)
 		return
 	}
 
@@ -47,7 +46,7 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 	n.peers, n.preferred, n.listed = directoryPeers(req, rsp, in, n)
 
 	if err := composeNode(req, rsp, in, n); err != nil {
-		response.Fatal(rsp, err)
+		fatal(rsp, err)
 		return
 	}
 	setDesiredStatus(rsp, nodeStatus(req, n))
@@ -60,7 +59,7 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) ([]peers.Peer, bool, bool) {
 	dirs, resolved := requiredItems(req, requirementDirectories)
 	if !resolved {
-		response.Normal(rsp, "Waiting for Crossplane to resolve the peer directories; composing the node without peers").TargetComposite()
+		normalf(rsp, "Waiting for Crossplane to resolve the peer directories; composing the node without peers")
 		return nil, false, false
 	}
 	var matching []*structpb.Struct
@@ -70,7 +69,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 		}
 	}
 	if len(matching) == 0 {
-		response.Normalf(rsp, "No peer directory for network %s yet; composing the node without peers", n.network).TargetComposite()
+		normalf(rsp, "No peer directory for network %s yet; composing the node without peers", n.network)
 		return nil, false, false
 	}
 	slices.SortFunc(matching, func(a, b *structpb.Struct) int {
@@ -78,7 +77,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	})
 	dir := matching[0]
 	if len(matching) > 1 {
-		response.Warning(rsp, errors.Errorf("%d peer directories serve network %s; using %s", len(matching), n.network, peers.Describe(dir))).TargetComposite()
+		warning(rsp, errors.Errorf("%d peer directories serve network %s; using %s", len(matching), n.network, peers.Describe(dir)))
 	}
 
 	ref := directoryConfigMap(dir, in)
@@ -90,7 +89,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	})
 	cms, resolved := requiredItems(req, requirementDirectoryConfigMap)
 	if !resolved || len(cms) == 0 {
-		response.Normalf(rsp, "Waiting for the peers ConfigMap %s/%s of %s; composing the node without peers", ref.Namespace, ref.Name, peers.Describe(dir)).TargetComposite()
+		normalf(rsp, "Waiting for the peers ConfigMap %s/%s of %s; composing the node without peers", ref.Namespace, ref.Name, peers.Describe(dir))
 		return nil, false, false
 	}
 	cm := cms[0].GetResource()
@@ -102,7 +101,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 		all, bad, err = peers.ParsePeersJSON(cmp.Or(peersJSON, "[]"))
 	}
 	if err != nil {
-		response.Warning(rsp, errors.Wrapf(err, "cannot read ConfigMap %s/%s; composing the node without peers", ref.Namespace, ref.Name)).TargetComposite()
+		warning(rsp, errors.Wrapf(err, "cannot read ConfigMap %s/%s; composing the node without peers", ref.Namespace, ref.Name))
 		return nil, false, false
 	}
 	warnAll(rsp, bad)

@@ -5,7 +5,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/response"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
@@ -151,14 +150,15 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		// No core runs; its PeerSync would only report it unreachable.
 		return nil
 	case endpoint == "" && !expose:
-		response.Warning(rsp, errors.Errorf("%s: spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed", n.describe)).TargetComposite()
+		warning(rsp, errors.Errorf("%s: spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed", n.describe))
 		return nil
 	case endpoint == "":
 		endpoint = "http://" + n.serviceHost() + ":" + strconv.Itoa(n.adminPort)
 	}
-	desiredPeers := make([]any, len(n.peers))
-	for i, p := range n.peers {
-		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p)}
+	fanout := n.fanout(in)
+	desiredPeers := make([]any, len(fanout))
+	for i, p := range fanout {
+		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p, in)}
 		if p.IP != "" {
 			e["ip"] = p.IP
 		}

@@ -47,14 +47,30 @@ func (n *node) stableHost() string {
 	return n.claimName + "-0." + n.serviceHost()
 }
 
+// key is the node's key in the directory, as peers.Peer.Key gives it.
+func (n *node) key() string { return n.claimNamespace + "/" + n.claimName }
+
+// fanout is the peers the node's PeerSync keeps connections to.
+func (n *node) fanout(in *v1alpha1.NodeInput) []peers.Peer {
+	return peers.Fanout(n.key(), n.peers, n.maxPeers(in))
+}
+
+func (n *node) maxPeers(in *v1alpha1.NodeInput) int {
+	if in.MaxPeers != nil {
+		return int(*in.MaxPeers)
+	}
+	return v1alpha1.DefaultMaxPeers
+}
+
 // initiates reports whether the node's PeerSync should connect to p itself.
-// Between two listed nodes only one side connects, the one whose
-// (namespace, name) sorts first, as in the directory: when both connect in
-// the same instant core logs an ERROR. External peers have no PeerSync, and
-// a node the directory does not list (a watcher, say) is known to no other
-// PeerSync, so for those the node always connects.
-func (n *node) initiates(p peers.Peer) bool {
-	if p.External || !n.listed {
+// Between two listed nodes that chose each other only one side connects, the
+// one whose (namespace, name) sorts first, as in the directory: when both
+// connect in the same instant core logs an ERROR. External peers have no
+// PeerSync, a node the directory does not list (a watcher, say) is known to
+// no other PeerSync, and a peer whose fan-out leaves this node out will never
+// connect to it, so for those the node always connects.
+func (n *node) initiates(p peers.Peer, in *v1alpha1.NodeInput) bool {
+	if p.External || !n.listed || !peers.Chooses(p.Key(), n.key(), n.peers, n.maxPeers(in)) {
 		return true
 	}
 	return cmp.Or(cmp.Compare(n.claimNamespace, p.Namespace), cmp.Compare(n.claimName, p.Name)) < 0

@@ -5,7 +5,6 @@ import (
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
-	"github.com/crossplane/function-sdk-go/response"
 )
 
 // Results become events; a few hundred bad objects must not flood them or
@@ -20,10 +19,10 @@ const (
 func warnAll(rsp *fnv1.RunFunctionResponse, errs []error) {
 	for i, err := range errs {
 		if i == maxWarningResults {
-			response.Warning(rsp, errors.Errorf("%d more warnings like the above were left out", len(errs)-i)).TargetComposite()
+			warning(rsp, errors.Errorf("%d more warnings like the above were left out", len(errs)-i))
 			return
 		}
-		response.Warning(rsp, err).TargetComposite()
+		warning(rsp, err)
 	}
 }
 

@@ -41,13 +41,14 @@ const (
 
 var errTruncated = errors.New("truncated or malformed protobuf")
 
-// A Decoder decodes google.protobuf.Structs from the wire form of one message,
-// keeping only the fields asked for. Skipped fields are never decoded, and the
-// kept ones share allocations: strings are slices of the message itself (which
-// must therefore never change once given to NewDecoder), and Values and
-// Structs come from slabs. Everything decoded stays alive as long as any of it
-// does, which suits a request that is dropped as a whole.
+// A Decoder decodes google.protobuf.Structs from the wire, keeping only the
+// fields asked for. Skipped fields are never decoded, and the kept ones share
+// allocations: strings are copied into arenas (the wire bytes are gRPC's
+// buffers, reused once decoded), and Values and Structs come from slabs.
+// Everything decoded stays alive as long as any of it does, which suits a
+// request that is dropped as a whole.
 type Decoder struct {
+	arena   []byte
 	values  []structpb.Value
 	strs    []structpb.Value_StringValue
 	numbers []structpb.Value_NumberValue
@@ -56,11 +57,14 @@ type Decoder struct {
 	structs []structpb.Struct
 }
 
-// slab is how many Values (and so on) a Decoder allocates at once.
-const slab = 512
+// slab is how many Values (and so on) a Decoder allocates at once; arena is
+// how many bytes of strings.
+const (
+	slab  = 512
+	arena = 32 << 10
+)
 
-// NewDecoder returns a Decoder for sub-slices of one message, which must not
-// change for as long as anything decoded from it is in use.
+// NewDecoder returns a Decoder.
 func NewDecoder() *Decoder { return &Decoder{} }
 
 func take[T any](s *[]T) *T {
@@ -72,17 +76,22 @@ func take[T any](s *[]T) *T {
 	return v
 }
 
-// view is b as a string without a copy: b never changes (see NewDecoder).
-func view(b []byte) string {
+// text copies b into the arena. Arena bytes never change once written.
+func (d *Decoder) text(b []byte) string {
 	if len(b) == 0 {
 		return ""
 	}
-	return unsafe.String(&b[0], len(b))
+	if len(b) > cap(d.arena)-len(d.arena) {
+		d.arena = make([]byte, 0, max(arena, len(b)))
+	}
+	d.arena = append(d.arena, b...)
+	s := d.arena[len(d.arena)-len(b):]
+	return unsafe.String(&s[0], len(s))
 }
 
 func (d *Decoder) str(b []byte) *structpb.Value {
 	w := take(&d.strs)
-	w.StringValue = view(b)
+	w.StringValue = d.text(b)
 	v := take(&d.values)
 	v.Kind = w
 	return v
@@ -147,7 +156,7 @@ func (d *Decoder) Struct(b []byte, keep FieldSet) (*structpb.Struct, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot decode field %q: %w", key, err)
 		}
-		s.Fields[view(key)] = v // the last entry of a key wins, as in proto.Unmarshal
+		s.Fields[d.text(key)] = v // the last entry of a key wins, as in proto.Unmarshal
 	}
 	return s, nil
 }
@@ -264,7 +273,7 @@ func (d *Decoder) wholeStruct(b []byte) (*structpb.Struct, error) {
 		if err != nil {
 			return nil, err
 		}
-		s.Fields[view(key)] = v
+		s.Fields[d.text(key)] = v
 	}
 	return s, nil
 }
@@ -323,11 +332,4 @@ func mapEntry(b []byte) (key, value []byte, err error) {
 		b = b[m:]
 	}
 	return key, value, nil
-}
-
-// MapEntry splits a protobuf map<string, message> entry into its key and the
-// wire bytes of its value.
-func MapEntry(b []byte) (key string, value []byte, err error) {
-	k, v, err := mapEntry(b)
-	return string(k), v, err
 }

@@ -16,6 +16,7 @@ const (
 	DefaultProviderNamespace       = "crossplane-system"
 	DefaultProviderConfigName      = "default"
 	DefaultMaxConnectsPerReconcile = 10
+	DefaultMaxPeers                = 32
 	DefaultClusterDomain           = "cluster.local"
 	DefaultImage                   = "stellar/stellar-core"
 )
@@ -151,6 +152,19 @@ type NodeInput struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:default=10
 	MaxConnectsPerReconcile *int32 `json:"maxConnectsPerReconcile,omitempty"`
+
+	// MaxPeers caps the directory validators a node's PeerSync keeps
+	// connections to; external peers come on top. A directory with more
+	// validators gives each node the MaxPeers whose pair with it ranks first
+	// by rendezvous hash: stable across renders, and a joining validator
+	// changes only the choices involving it. Pairs chosen by either side are
+	// connected, so every node has at least MaxPeers peers. KNOWN_PEERS still
+	// lists every validator.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=1000
+	// +kubebuilder:default=32
+	MaxPeers *int32 `json:"maxPeers,omitempty"`
 
 	// ExposeAdminPort sets PUBLIC_HTTP_PORT=true so the provider can reach
 	// core's admin port, always together with a NetworkPolicy that admits

@@ -121,6 +121,11 @@ func (in *NodeInput) DeepCopyInto(out *NodeInput) {
 		*out = new(int32)
 		**out = **in
 	}
+	if in.MaxPeers != nil {
+		in, out := &in.MaxPeers, &out.MaxPeers
+		*out = new(int32)
+		**out = **in
+	}
 	if in.ExposeAdminPort != nil {
 		in, out := &in.ExposeAdminPort, &out.ExposeAdminPort
 		*out = new(bool)

@@ -97,8 +97,9 @@ func run() error {
 func Report(rows []bench.Row, machine, command string) string {
 	var s strings.Builder
 	fmt.Fprintf(&s, "Machine: %s. Command: `%s`. Run at %s.\n\n", machine, command, time.Now().UTC().Format(time.RFC3339))
-	s.WriteString("Both servers run at once on this machine, in fresh processes per size, called alternately with the same\n" +
-		"request bytes (only the step input differs), so every ratio below comes from the same run under the same load.\n" +
+	s.WriteString("Both servers run at once on this machine, in fresh processes per size, and after a first call (which checks\n" +
+		"the outputs) and three warm-up calls each, are called alternately with the same request bytes (only the step\n" +
+		"input differs), so every ratio below comes from the same run under the same load.\n" +
 		"Latency is the client's wall time of one RunFunction over loopback gRPC; CPU is user+system time of the server\n" +
 		"process per call; peak RSS is the server's VmHWM; floor is a bare proto.Unmarshal of the same request.\n\n")
 	s.WriteString("| nodes | request | function | calls | median | p99 | CPU/call | peak RSS | response | median/node | outputs |\n")
