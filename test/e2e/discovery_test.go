@@ -50,8 +50,16 @@ func TestDiscoveryLoop(t *testing.T) {
 	for _, v := range validators {
 		claims = append(claims, v.Claim("Validator", "Testnet"))
 	}
-	if err := cp.Apply(ctx, claims...); err != nil {
-		failWithLogs(t, "%v", err)
+	// A few seconds apart, as people add validators: four claims at once cost the directory about the 100 events
+	// Crossplane's circuit breaker allows in a burst (refilled at 1/s), so at once they trip it in some runs, and
+	// the breaker is not what this test is about (see README, Known limits, and bench/RESULTS.md for a bulk add).
+	for i, c := range claims {
+		if i > 0 {
+			time.Sleep(3 * time.Second)
+		}
+		if err := cp.Apply(ctx, c); err != nil {
+			failWithLogs(t, "%v", err)
+		}
 	}
 
 	waitConverged(ctx, t, validators)
@@ -62,9 +70,9 @@ func TestDiscoveryLoop(t *testing.T) {
 	assertPeerSyncsHealthy(ctx, t, validators)
 
 	// A fourth validator joins: it appears everywhere and the live nodes connect to it, without restarts. It joins
-	// a little later, as a real one would: four claims at once cost the directory about 90 of the 100 events
-	// Crossplane's circuit breaker allows in a burst, refilled at 1/s.
-	time.Sleep(15 * time.Second)
+	// a little later, as a real one would: the four claims above cost the directory about 90 to 105 of the 100
+	// events Crossplane's circuit breaker allows in a burst, refilled at 1/s, and this claim costs about 25 more.
+	time.Sleep(30 * time.Second)
 	dave, err := sims.Start("team-b", "dave", "")
 	if err != nil {
 		t.Fatal(err)

@@ -18,7 +18,7 @@ import (
 // CrossplaneNamespace is where Crossplane looks for package revisions and writes its own objects.
 const CrossplaneNamespace = "crossplane-system"
 
-func (cp *ControlPlane) startCrossplane(ctx context.Context, bin string) error {
+func (cp *ControlPlane) startCrossplane(ctx context.Context, bin string, extraArgs []string) error {
 	if err := cp.ensureNamespace(ctx, CrossplaneNamespace); err != nil {
 		return err
 	}
@@ -45,6 +45,7 @@ func (cp *ControlPlane) startCrossplane(ctx context.Context, bin string) error {
 		"--health-probe-port=" + strconv.Itoa(healthPort),
 		"--debug",
 	}
+	args = append(args, extraArgs...)
 	env := []string{"KUBECONFIG=" + cp.kubeconfigOf("crossplane"), "ENABLE_WEBHOOKS=false", "POD_NAMESPACE=" + CrossplaneNamespace}
 	p, err := startProcess(cp.RunDir, "crossplane", bin, args, env)
 	if err != nil {
@@ -102,14 +103,24 @@ func (cp *ControlPlane) ensureCerts() error {
 // CircuitBreakerOpenings counts how often Crossplane's watch circuit breaker held back reconciles of the named XR,
 // from Crossplane's own log (it logs "Circuit breaker is open" each time it drops or delays an event).
 func (cp *ControlPlane) CircuitBreakerOpenings(xrName string) (int, error) {
+	return cp.countXRLog(xrName, "Circuit breaker is open")
+}
+
+// Reconciles counts Crossplane's reconciles of the named XR so far, from its debug log.
+func (cp *ControlPlane) Reconciles(xrName string) (int, error) {
+	return cp.countXRLog(xrName, "\tReconciling\t")
+}
+
+// countXRLog counts the lines of Crossplane's log about the named XR that contain message.
+func (cp *ControlPlane) countXRLog(xrName, message string) (int, error) {
 	data, err := os.ReadFile(cp.LogPath("crossplane"))
 	if err != nil {
 		return 0, fmt.Errorf("cannot read the Crossplane log: %w", err)
 	}
 	needle := `"request": {"name":"` + xrName + `"}`
 	count := 0
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.Contains(line, "Circuit breaker is open") && strings.Contains(line, needle) {
+	for line := range strings.Lines(string(data)) {
+		if strings.Contains(line, message) && strings.Contains(line, needle) {
 			count++
 		}
 	}

@@ -45,8 +45,10 @@ type Options struct {
 	CRDDirs []string
 	// ControllerManager starts kube-controller-manager for garbage collection and namespace deletion.
 	ControllerManager bool
-	// Crossplane starts Crossplane core.
-	Crossplane bool
+	// Crossplane starts Crossplane core, with CrossplaneArgs after the harness's own, e.g. the
+	// --circuit-breaker-* settings.
+	Crossplane     bool
+	CrossplaneArgs []string
 	// Function builds and serves our composition function and registers it with Crossplane.
 	Function bool
 	// Provider builds and runs our provider with ProviderArgs.
@@ -122,7 +124,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 		}
 	}
 	if opts.Crossplane {
-		if err := cp.startCrossplane(ctx, bins[envCrossplane]); err != nil {
+		if err := cp.startCrossplane(ctx, bins[envCrossplane], opts.CrossplaneArgs); err != nil {
 			return cp, err
 		}
 	}

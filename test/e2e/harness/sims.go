@@ -16,9 +16,12 @@ import (
 // PeerPort is the stellar-core peer port every simulated validator advertises.
 const PeerPort = 11625
 
-// SimNetwork is a set of simulated stellar-core nodes on one fabric, so connections show on both ends. Each
-// node's admin interface listens on 127.0.0.<n>; its peer address is 127.0.1.<n>:11625, a string that is recorded
-// and compared but never dialed. The hosts file maps each validator's stable cluster DNS name to that peer IP, for
+// simsPerBlock is how many simulated nodes share a pair of /24s: hosts .10 to .249.
+const simsPerBlock = 240
+
+// SimNetwork is a set of simulated stellar-core nodes on one fabric, so connections show on both ends. The first
+// 240 nodes' admin interfaces listen on 127.0.0.<n> and their peer addresses are 127.0.1.<n>:11625, strings that
+// are recorded and compared but never dialed; each further 240 take the next two /24s of 127.0.0.0/8. The hosts file maps each validator's stable cluster DNS name to that peer IP, for
 // the provider's --static-hosts, so no test ever asks a DNS server for a cluster name.
 type SimNetwork struct {
 	Fabric    *coresim.Fabric
@@ -48,15 +51,15 @@ func NewSimNetwork(dir string) (*SimNetwork, error) {
 func (s *SimNetwork) Start(namespace, name, state string) (*SimNode, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n := len(s.nodes) + 10
-	if n > 250 {
-		return nil, fmt.Errorf("cannot start more than %d simulated nodes", 240)
+	block, host := len(s.nodes)/simsPerBlock, len(s.nodes)%simsPerBlock+10
+	if 2*block+1 > 255 {
+		return nil, fmt.Errorf("cannot start more than %d simulated nodes", 128*simsPerBlock)
 	}
-	core, err := coresim.Start(coresim.Options{Addr: fmt.Sprintf("127.0.0.%d:0", n), State: state})
+	core, err := coresim.Start(coresim.Options{Addr: fmt.Sprintf("127.0.%d.%d:0", 2*block, host), State: state})
 	if err != nil {
 		return nil, fmt.Errorf("cannot start simulated node %s/%s: %w", namespace, name, err)
 	}
-	node := &SimNode{Name: name, Namespace: namespace, PeerIP: fmt.Sprintf("127.0.1.%d", n), Core: core}
+	node := &SimNode{Name: name, Namespace: namespace, PeerIP: fmt.Sprintf("127.0.%d.%d", 2*block+1, host), Core: core}
 	s.Fabric.Join(core, node.PeerAddress())
 	s.nodes = append(s.nodes, node)
 	if err := s.writeHosts(); err != nil {
