@@ -1,7 +1,10 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"runtime"
+	"sync"
 
 	"google.golang.org/grpc/encoding"
 	_ "google.golang.org/grpc/encoding/proto" // registers the codec requestCodec delegates to
@@ -68,7 +71,6 @@ func (requestCodec) Name() string { return protoCodec.Name() }
 // proto.Unmarshal, except that the objects of prunedRequirements keep only
 // their FieldSet. Nothing decoded refers to bufs.
 func decodeRequest(bufs [][]byte, req *fnv1.RunFunctionRequest) error {
-	d := peers.NewDecoder()
 	c := newChunks(bufs)
 	rest := make([]byte, 0, 4096)
 	type pruned struct {
@@ -88,7 +90,7 @@ func decodeRequest(bufs [][]byte, req *fnv1.RunFunctionRequest) error {
 				return fmt.Errorf("cannot decode required resources: %w", err)
 			}
 			if keep, ok := prunedRequirements[key]; ok {
-				rs, err := decodeResources(d, value, keep)
+				rs, err := decodeResources(value, keep)
 				if err != nil {
 					return fmt.Errorf("cannot decode required resources %q: %w", key, err)
 				}
@@ -149,25 +151,57 @@ const (
 // decodeResources decodes a Resources message keeping only keep of each
 // object. Connection details are dropped: the function never reads those of
 // a required resource.
-func decodeResources(d *peers.Decoder, c chunks, keep peers.FieldSet) (*fnv1.Resources, error) {
-	rs := &fnv1.Resources{}
+func decodeResources(c chunks, keep peers.FieldSet) (*fnv1.Resources, error) {
+	var items []chunks
 	for c.left > 0 {
 		f, err := c.field()
 		if err != nil {
 			return nil, err
 		}
 		if f.num == resourcesItemsNumber && f.typ == protowire.BytesType {
-			item := c.value(f)
-			r, err := decodeResource(d, item.peek(item.left), keep)
-			if err != nil {
-				return nil, fmt.Errorf("cannot decode item %d: %w", len(rs.Items), err)
-			}
-			rs.Items = append(rs.Items, r)
+			items = append(items, c.value(f))
 		}
 		c.skip(f.size)
 	}
+	// The items are independent, and decoding them is most of a large
+	// directory's call: split them between the cores, each part with its own
+	// Decoder and scratch buffer.
+	parts := 1
+	if len(items) >= parallelItems {
+		parts = min(runtime.GOMAXPROCS(0), maxDecodeParts)
+	}
+	rs := &fnv1.Resources{Items: make([]*fnv1.Resource, len(items))}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for p := range parts {
+		wg.Go(func() {
+			d, scratch := peers.NewDecoder(), new([]byte)
+			for i := p * len(items) / parts; i < (p+1)*len(items)/parts; i++ {
+				item := items[i]
+				item.scratch = scratch
+				r, err := decodeResource(d, item.peek(item.left), keep)
+				if err != nil {
+					errs[p] = fmt.Errorf("cannot decode item %d: %w", i, err)
+					return
+				}
+				rs.Items[i] = r
+			}
+		})
+	}
+	wg.Wait()
+	// The first failing part holds the first failing item.
+	if err := cmp.Or(errs...); err != nil {
+		return nil, err
+	}
 	return rs, nil
 }
+
+// Below parallelItems items a Resources is decoded in one goroutine; above,
+// in up to maxDecodeParts.
+const (
+	parallelItems  = 256
+	maxDecodeParts = 8
+)
 
 func decodeResource(d *peers.Decoder, b []byte, keep peers.FieldSet) (*fnv1.Resource, error) {
 	r := &fnv1.Resource{}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -43,10 +45,23 @@ func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 	for i := range realistic {
 		realistic[i] = bench.Node(i)
 	}
+	// Enough nodes for decodeResources to split them between goroutines, odd ones among them.
+	var many []*fnv1.Resource
+	for i := range 3 * parallelItems {
+		many = append(many, bench.Node(i))
+		if i%100 == 0 {
+			many = append(many, oddNodes()...)
+		}
+	}
 	cases := map[string]struct {
 		reason string
 		req    *fnv1.RunFunctionRequest
 	}{
+		"ManyNodes": {
+			reason: "Items decoded in parallel keep their order and give the same warnings.",
+			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
+				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: many}}},
+		},
 		"ThreeValidators": {
 			reason: "Kept, skipped and pending nodes publish the same directory.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
@@ -97,6 +112,9 @@ func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 			t.Fatal(err)
 		}
 		for split, sizes := range splits {
+			if len(sizes) == 1 && sizes[0] == 1 && len(b) > 64<<10 {
+				continue // a large request split at every byte only repeats the small cases, slowly
+			}
 			t.Run(name+"/"+split, func(t *testing.T) {
 				bufs := pieces(b, sizes...)
 				pruned := &fnv1.RunFunctionRequest{}
@@ -170,6 +188,9 @@ func TestDecodeRequestRefusesGarbage(t *testing.T) {
 	}
 	for name, b := range cases {
 		for split, sizes := range splits {
+			if len(sizes) == 1 && sizes[0] == 1 && len(b) > 64<<10 {
+				continue // a large request split at every byte only repeats the small cases, slowly
+			}
 			t.Run(name+"/"+split, func(t *testing.T) {
 				if err := decodeRequest(pieces(b, sizes...), &fnv1.RunFunctionRequest{}); err == nil {
 					t.Errorf("decodeRequest(%x): want an error, got none", b)
@@ -251,5 +272,28 @@ func BenchmarkDecodeAndRunDirectory(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+func TestDecodeRequestNamesTheBadItem(t *testing.T) {
+	bad := parallelItems + 7 // in the second of the parts decoded in parallel
+	var items []byte
+	for i := range 2 * parallelItems {
+		item, err := proto.Marshal(bench.Node(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == bad {
+			item = []byte{0x0a, 0x05, 0x0a} // a resource of 5 bytes holding 1
+		}
+		items = protowire.AppendBytes(protowire.AppendTag(items, resourcesItemsNumber, protowire.BytesType), item)
+	}
+	entry := protowire.AppendString(protowire.AppendTag(nil, mapKeyNumber, protowire.BytesType), requirementNodes)
+	entry = protowire.AppendBytes(protowire.AppendTag(entry, mapValueNumber, protowire.BytesType), items)
+	req := protowire.AppendBytes(protowire.AppendTag(nil, requiredResourcesNumber, protowire.BytesType), entry)
+
+	err := decodeRequest(pieces(req, 16<<10), &fnv1.RunFunctionRequest{})
+	if want := fmt.Sprintf("item %d:", bad); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("decodeRequest(...): %v, want an error naming %q", err, want)
 	}
 }
