@@ -6,20 +6,17 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+
+	"github.com/stellarpeers/stellar-peers/internal/procstat"
 )
 
 // runFunctionMethod is the gRPC method Crossplane calls.
 const runFunctionMethod = "/apiextensions.fn.proto.v1.FunctionRunnerService/RunFunction"
-
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat.
-const clockTicks = 100
 
 // A Server is a function binary served on loopback without TLS.
 type Server struct {
@@ -77,40 +74,20 @@ func (s *Server) Call(ctx context.Context, req []byte) ([]byte, error) {
 
 // CPU is the server process's user plus system CPU time so far.
 func (s *Server) CPU() (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	d, err := procstat.CPU(s.cmd.Process.Pid)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read CPU time of %s: %w", s.Name, err)
+		return 0, fmt.Errorf("%s: %w", s.Name, err)
 	}
-	// Fields after the parenthesised command name; utime and stime are the
-	// 14th and 15th fields of the line.
-	f := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+1:]))
-	if len(f) < 13 {
-		return 0, fmt.Errorf("cannot parse /proc/%d/stat", s.cmd.Process.Pid)
-	}
-	ut, err1 := strconv.ParseInt(f[11], 10, 64)
-	st, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0, fmt.Errorf("cannot parse CPU times in /proc/%d/stat", s.cmd.Process.Pid)
-	}
-	return time.Duration(ut+st) * time.Second / clockTicks, nil
+	return d, nil
 }
 
 // PeakRSS is the server process's peak resident set size (VmHWM) in bytes.
 func (s *Server) PeakRSS() (int64, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", s.cmd.Process.Pid))
+	n, err := procstat.PeakRSS(s.cmd.Process.Pid)
 	if err != nil {
-		return 0, fmt.Errorf("cannot read memory of %s: %w", s.Name, err)
+		return 0, fmt.Errorf("%s: %w", s.Name, err)
 	}
-	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			if err != nil {
-				return 0, fmt.Errorf("cannot parse VmHWM of %s: %w", s.Name, err)
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, fmt.Errorf("cannot find VmHWM of %s", s.Name)
+	return n, nil
 }
 
 // Stop closes the connection and kills the process it started.

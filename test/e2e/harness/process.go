@@ -1,7 +1,6 @@
 package harness
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -9,14 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"syscall"
 	"time"
-)
 
-// clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat.
-const clockTicks = 100
+	"github.com/stellarpeers/stellar-peers/internal/procstat"
+)
 
 // process is one component the harness started and must stop.
 type process struct {
@@ -120,35 +116,13 @@ func (cp *ControlPlane) Usage(name string) (cpu time.Duration, peakRSS int64, er
 		if p.name != name || p.exited() {
 			continue
 		}
-		pid := p.cmd.Process.Pid
-		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			return 0, 0, fmt.Errorf("cannot read the CPU time of %s: %w", name, err)
+		if cpu, err = procstat.CPU(p.cmd.Process.Pid); err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", name, err)
 		}
-		// utime and stime are the 12th and 13th fields after the parenthesised command name, in clock ticks.
-		f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
-		if len(f) < 13 {
-			return 0, 0, fmt.Errorf("cannot parse /proc/%d/stat", pid)
+		if peakRSS, err = procstat.PeakRSS(p.cmd.Process.Pid); err != nil {
+			return 0, 0, fmt.Errorf("%s: %w", name, err)
 		}
-		utime, err1 := strconv.ParseInt(f[11], 10, 64)
-		stime, err2 := strconv.ParseInt(f[12], 10, 64)
-		if err := errors.Join(err1, err2); err != nil {
-			return 0, 0, fmt.Errorf("cannot parse the CPU time of %s: %w", name, err)
-		}
-		status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-		if err != nil {
-			return 0, 0, fmt.Errorf("cannot read the memory of %s: %w", name, err)
-		}
-		for line := range strings.Lines(string(status)) {
-			if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				if err != nil {
-					return 0, 0, fmt.Errorf("cannot parse the peak memory of %s: %w", name, err)
-				}
-				return time.Duration(utime+stime) * time.Second / clockTicks, kb << 10, nil
-			}
-		}
-		return 0, 0, fmt.Errorf("cannot find the peak memory of %s", name)
+		return cpu, peakRSS, nil
 	}
 	return 0, 0, fmt.Errorf("cannot measure %s: it is not running", name)
 }
