@@ -24,7 +24,7 @@ func BenchmarkRunFunctionDirectory(b *testing.B) {
 			req := &fnv1.RunFunctionRequest{
 				Input:             resource.MustStructJSON(directoryInput),
 				Observed:          directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: items}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: items}},
 			}
 			f := &Function{log: logging.NewNopLogger()}
 			b.ReportAllocs()

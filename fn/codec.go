@@ -28,7 +28,8 @@ import (
 // prunedRequirements are the required resources decoded partially, with the
 // fields kept of each object.
 var prunedRequirements = map[string]peers.FieldSet{
-	requirementNodes: peers.NodeFields,
+	requirementNodes:     peers.NodeFields,
+	requirementPeerCards: peers.CardFields,
 }
 
 var (

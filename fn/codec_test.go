@@ -60,33 +60,33 @@ func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 		"ManyNodes": {
 			reason: "Items decoded in parallel keep their order and give the same warnings.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: many}}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: many}}},
 		},
 		"ThreeValidators": {
 			reason: "Kept, skipped and pending nodes publish the same directory.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()}}},
 		},
 		"Realistic": {
 			reason: "Full-size composites publish the same directory.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: realistic}}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: realistic}}},
 		},
 		"OddNodes": {
 			reason: "Missing and mistyped fields give the same warnings.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
 		},
 		"NodeSelector": {
 			reason: "A label selector sees the same labels.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput),
 				Observed:          directoryXR(`"nodeSelector": {"matchLabels": {"team": "team-001"}}`),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: realistic}}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: realistic}}},
 		},
 		"ExtraResources": {
 			reason: "Older Crossplane's extra_resources are pruned the same way.",
 			req: &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-				ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}}, //nolint:staticcheck // Older Crossplane sends these.
+				ExtraResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()}}}, //nolint:staticcheck // Older Crossplane sends these.
 		},
 		"NodeStep": {
 			reason: "Requirements that are not pruned decode exactly as proto.Unmarshal decodes them.",
@@ -206,8 +206,8 @@ func TestDecodeRequestRefusesGarbage(t *testing.T) {
 func FuzzDecodeRequestPieces(f *testing.F) {
 	for _, req := range []*fnv1.RunFunctionRequest{
 		{Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-			RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
-		{ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}},
+			RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: append(oddNodes(), threeValidators()...)}}},
+		{ExtraResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()}}},
 	} {
 		b, err := proto.Marshal(req)
 		if err != nil {
@@ -243,7 +243,7 @@ func BenchmarkDecodeAndRunDirectory(b *testing.B) {
 		}
 		req, err := proto.Marshal(&fnv1.RunFunctionRequest{
 			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-			RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: items}},
+			RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: items}},
 		})
 		if err != nil {
 			b.Fatal(err)

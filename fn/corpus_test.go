@@ -156,7 +156,7 @@ func runDirectoryWith(t *testing.T, nodes []*fnv1.Resource) (*fnv1.RunFunctionRe
 	rsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
 		Meta: &fnv1.RequestMeta{Tag: "corpus"}, Input: resource.MustStructJSON(directoryInput),
 		Observed:          directoryXR(""),
-		RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: nodes}},
+		RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: nodes}},
 	})
 	if err != nil {
 		t.Fatalf("RunFunction(...): %v", err)

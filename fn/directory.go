@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
@@ -19,7 +20,10 @@ import (
 )
 
 const (
-	// requirementNodes is the required resources key of the node objects.
+	// requirementPeerCards is the required resources key of the peer cards.
+	requirementPeerCards = "peer-cards"
+	// requirementNodes is the required resources key of foreign node objects
+	// (such as the original operator's StellarNodes), which publish no card.
 	requirementNodes = "nodes"
 	// resourcePeersConfigMap is the directory's composed ConfigMap.
 	resourcePeersConfigMap = "peers-configmap"
@@ -32,21 +36,28 @@ const (
 // the defaults.
 type directorySettings struct {
 	network          string
+	networkLabel     string
+	anyCustomNetwork bool
 	configMap        v1alpha1.ConfigMapRef
 	external         []peers.Peer
 	preferred        bool
 	maxShrinkPercent int
 	allowShrink      bool
 	selector         labels.Selector
+	matchLabels      map[string]string
 	clusterDomain    string
 }
 
-// nodesSelector is the node requirement. It depends on the input only, so it
-// is identical on every call and Crossplane's requirement loop settles.
+// nodesSelector is the requirement of foreign node objects, or nil when the
+// input names none. It depends on the input only, so it is identical on every
+// call and Crossplane's requirement loop settles.
 func nodesSelector(in *v1alpha1.DirectoryInput) *fnv1.ResourceSelector {
+	if in.Nodes == nil || in.Nodes.Kind == "" {
+		return nil
+	}
 	sel := &fnv1.ResourceSelector{
 		ApiVersion: or(in.Nodes.APIVersion, v1alpha1.DefaultNodeAPIVersion),
-		Kind:       or(in.Nodes.Kind, v1alpha1.DefaultNodeKind),
+		Kind:       in.Nodes.Kind,
 		Namespace:  in.Nodes.Namespace,
 	}
 	if len(in.Nodes.MatchLabels) > 0 {
@@ -55,9 +66,33 @@ func nodesSelector(in *v1alpha1.DirectoryInput) *fnv1.ResourceSelector {
 	return sel
 }
 
+// cardsSelector is the peer card requirement: ConfigMaps of the contract and
+// the directory's network in every namespace, narrowed by the nodeSelector's
+// matchLabels (its expressions are applied to what comes back). Crossplane
+// 2.4 watches it by these labels, so only a card of this directory's network
+// wakes the directory (dependency.InMemoryTracker.Dependants in the pinned
+// crossplane module).
+func cardsSelector(s directorySettings) *fnv1.ResourceSelector {
+	labels := map[string]string{}
+	for k, v := range s.matchLabels {
+		labels[k] = v
+	}
+	labels[peers.LabelPeerCard] = peers.PeerCardVersion
+	if !s.anyCustomNetwork {
+		labels[peers.LabelNetwork] = s.networkLabel
+	}
+	return &fnv1.ResourceSelector{
+		ApiVersion: "v1",
+		Kind:       "ConfigMap",
+		Match:      &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: labels}},
+	}
+}
+
 func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.DirectoryInput) {
-	sel := nodesSelector(in)
-	require(rsp, requirementNodes, sel)
+	nodeSel := nodesSelector(in)
+	if nodeSel != nil {
+		require(rsp, requirementNodes, nodeSel)
+	}
 
 	xr := req.GetObserved().GetComposite().GetResource()
 	s, warnings, err := resolveDirectory(xr, in)
@@ -66,16 +101,24 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 		return
 	}
 	warnAll(rsp, warnings)
+	require(rsp, requirementPeerCards, cardsSelector(s))
 
-	nodes, resolved := requiredItems(req, requirementNodes)
+	cards, resolved := requiredItems(req, requirementPeerCards)
+	var nodes []*fnv1.Resource
+	if nodeSel != nil && resolved {
+		nodes, resolved = requiredItems(req, requirementNodes)
+	}
 	if !resolved {
 		// Writing now would publish an empty directory and delete the peers
-		// everyone reads; Crossplane calls again with the nodes.
-		normalf(rsp, "Waiting for Crossplane to resolve the required %s objects", sel.GetKind())
+		// everyone reads; Crossplane calls again with the requirements.
+		normalf(rsp, "Waiting for Crossplane to resolve the required peer cards and node objects")
 		return
 	}
 
-	d := peers.Discover(objects(nodes), s.external, peers.Options{Network: s.network, Selector: s.selector, ClusterDomain: s.clusterDomain})
+	d := peers.Discover(objects(cards), objects(nodes), s.external, peers.Options{
+		Network: s.network, NetworkLabel: s.networkLabel, AnyCustomNetwork: s.anyCustomNetwork,
+		Selector: s.selector, ClusterDomain: s.clusterDomain,
+	})
 	ws := make([]error, len(d.Warnings))
 	for i := range d.Warnings {
 		ws[i] = d.Warnings[i]
@@ -224,6 +267,13 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 	if s.network == "" {
 		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
 	}
+	s.networkLabel = peers.NetworkLabel(s.network, peers.StringOr(spec, "", "networkPassphrase"))
+	if strings.EqualFold(s.network, "Custom") && !peers.Present(spec, "networkPassphrase") {
+		// Without the passphrase the directory cannot tell custom networks
+		// apart: it lists the validators of every one of them, as before.
+		s.anyCustomNetwork = true
+		warnings = append(warnings, errors.Errorf("%s: spec.networkPassphrase: is not set, so the validators of every Custom network are listed; set it to list only this network's", obj))
+	}
 
 	if in.ConfigMap != nil {
 		s.configMap.Namespace = or(in.ConfigMap.Namespace, s.configMap.Namespace)
@@ -285,6 +335,12 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 			return s, warnings, errors.Errorf("%s: spec.nodeSelector: %v", obj, err)
 		}
 		s.selector = ls
+		for k, v := range peers.Object(sel, "matchLabels").GetFields() {
+			if s.matchLabels == nil {
+				s.matchLabels = map[string]string{}
+			}
+			s.matchLabels[k] = v.GetStringValue()
+		}
 	}
 	return s, warnings, nil
 }

@@ -44,7 +44,10 @@ func peerStatus(namespace, name string) string {
 	return fmt.Sprintf(`{"peer": {"host": "%[2]s-0.%[2]s.%[1]s.svc.cluster.local", "ip": "", "port": 11625}}`, namespace, name)
 }
 
-const directoryInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "DirectoryInput"}`
+// directoryInput reads XStellarNodes directly, besides peer cards: most
+// directory tests are about extracting peers from node objects.
+const directoryInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "DirectoryInput",
+	"nodes": {"apiVersion": "stellarpeers.io/v1alpha1", "kind": "XStellarNode"}}`
 
 func directoryXR(extraSpec string) *fnv1.State {
 	if extraSpec != "" {
@@ -59,7 +62,14 @@ func directoryXR(extraSpec string) *fnv1.State {
 
 func nodesSelectorAll() *fnv1.Requirements {
 	return &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{
-		requirementNodes: {ApiVersion: "stellarpeers.io/v1alpha1", Kind: "XStellarNode"},
+		requirementNodes:     {ApiVersion: "stellarpeers.io/v1alpha1", Kind: "XStellarNode"},
+		requirementPeerCards: testnetCards(),
+	}}
+}
+
+func testnetCards() *fnv1.ResourceSelector {
+	return &fnv1.ResourceSelector{ApiVersion: "v1", Kind: "ConfigMap", Match: &fnv1.ResourceSelector_MatchLabels{
+		MatchLabels: &fnv1.MatchLabels{Labels: map[string]string{peers.LabelPeerCard: "v1", peers.LabelNetwork: "testnet"}},
 	}}
 }
 
@@ -156,7 +166,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Requirements: nodesSelectorAll(),
 				Results: []*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_NORMAL, Target: targetComposite,
-					Message: "Waiting for Crossplane to resolve the required XStellarNode objects",
+					Message: "Waiting for Crossplane to resolve the required peer cards and node objects",
 				}},
 			}},
 		},
@@ -165,7 +175,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 			args: args{req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"}, Input: resource.MustStructJSON(directoryInput),
 				Observed:          directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,
@@ -186,7 +196,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 			args: args{req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"}, Input: resource.MustStructJSON(directoryInput),
 				Observed:       directoryXR(""),
-				ExtraResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()}}, //nolint:staticcheck // the deprecated field is what this case tests.
+				ExtraResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()}}, //nolint:staticcheck // the deprecated field is what this case tests.
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,
@@ -212,7 +222,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
 					}},
 				},
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: threeValidators()[2:3]}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()[2:3]}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,
@@ -239,7 +249,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 			args: args{req: &fnv1.RunFunctionRequest{
 				Meta: &fnv1.RequestMeta{Tag: "t"}, Input: resource.MustStructJSON(directoryInput),
 				Observed:          directoryXR(""),
-				RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: incompressibleValidators(9000)}},
+				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: incompressibleValidators(9000)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
 				Meta:         meta,
@@ -257,8 +267,11 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"kind": "StellarPeerDirectory", "metadata": {"name": "d"}, "spec": {}}`)}},
 			}},
 			want: want{rsp: &fnv1.RunFunctionResponse{
-				Meta:         meta,
-				Requirements: nodesSelectorAll(),
+				Meta: meta,
+				// No network, no card requirement: it would name no network.
+				Requirements: &fnv1.Requirements{Resources: map[string]*fnv1.ResourceSelector{
+					requirementNodes: nodesSelectorAll().GetResources()[requirementNodes],
+				}},
 				Results: []*fnv1.Result{{
 					Severity: fnv1.Severity_SEVERITY_FATAL, Target: targetComposite,
 					Message: `StellarPeerDirectory "d": spec.network: is required`,
@@ -315,7 +328,7 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 		f := &Function{log: logging.NewNopLogger()}
 		rsp, _ := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
 			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
-			RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: items}},
+			RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: items}},
 		})
 		data := peers.Object(rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), "data")
 		var b strings.Builder

@@ -26,7 +26,7 @@ func TestLargeDirectory(t *testing.T) {
 	f := &Function{log: logging.NewNopLogger()}
 	dirRsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
 		Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(`"preferredPeers": true`),
-		RequiredResources: map[string]*fnv1.Resources{requirementNodes: {Items: manyValidators(n, "Testnet")}},
+		RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: manyValidators(n, "Testnet")}},
 	})
 	if err != nil {
 		t.Fatal(err)

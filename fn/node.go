@@ -27,6 +27,7 @@ const (
 	resourceCoreConfig    = "core-config"
 	resourceNetworkPolicy = "network-policy"
 	resourcePeerSync      = "peer-sync"
+	resourcePeerCard      = "peer-card"
 )
 
 func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput) {
@@ -49,7 +50,43 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 		fatal(rsp, err)
 		return
 	}
-	setDesiredStatus(rsp, nodeStatus(req, n))
+	addr := n.address(req)
+	if err := composePeerCard(rsp, n, addr); err != nil {
+		fatal(rsp, err)
+		return
+	}
+	setDesiredStatus(rsp, nodeStatus(req, n, addr))
+}
+
+// composePeerCard composes the node's peer card when the node is a peer of
+// its network's directory: a validator, not suspended, with an address. Left
+// out of the desired resources otherwise, so Crossplane deletes a card that
+// stops being one. Its content is the node's peer facts only, so Crossplane's
+// apply changes it, and wakes the directories, only when those change.
+func composePeerCard(rsp *fnv1.RunFunctionResponse, n *node, addr peers.Peer) error {
+	if n.nodeType != peers.NodeTypeValidator || n.suspended || (addr.Host == "" && addr.IP == "") {
+		return nil
+	}
+	card := peers.CardOf(addr, n.publicKey, n.homeDomain)
+	labels := make(map[string]any)
+	for k, v := range peers.CardLabels(n.labels, peers.NetworkLabel(n.network, n.passphrase)) {
+		labels[k] = v
+	}
+	s, err := toStruct(map[string]any{
+		"apiVersion": "v1",
+		"kind":       "ConfigMap",
+		"metadata": map[string]any{
+			"name":      n.claimName + peers.PeerCardSuffix,
+			"namespace": n.claimNamespace,
+			"labels":    labels,
+		},
+		"data": map[string]any{peers.KeyPeerCard: card.JSON()},
+	})
+	if err != nil {
+		return errors.Wrapf(err, "cannot compose %s", resourcePeerCard)
+	}
+	setDesired(rsp, resourcePeerCard, s, fnv1.Ready_READY_TRUE)
+	return nil
 }
 
 // directoryPeers finds the directory of the node's network, requires its
@@ -64,7 +101,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	var matching []*structpb.Struct
 	for _, d := range dirs {
-		if peers.StringOr(d.GetResource(), "", "spec", "network") == n.network {
+		if strings.EqualFold(peers.StringOr(d.GetResource(), "", "spec", "network"), n.network) {
 			matching = append(matching, d.GetResource())
 		}
 	}
@@ -138,40 +175,43 @@ func directoryConfigMap(dir *structpb.Struct, in *v1alpha1.NodeInput) v1alpha1.C
 	return ref
 }
 
-// nodeStatus is the composite's slow-changing status: where the node can be
-// dialled, and core's state as the PeerSync last observed it. No ledger
-// numbers: every change here wakes every directory.
-func nodeStatus(req *fnv1.RunFunctionRequest, n *node) map[string]*structpb.Value {
-	observed := req.GetObserved().GetResources()
-
-	// host is a name other nodes can dial; ip is known only from a Service
-	// address or a public IP; spec.publicAddress wins over both.
-	host, ip, port := n.stableHost(), "", n.peerPort
-	svc := observed[resourceService].GetResource()
+// address is where other validators dial the node, as a peer of the
+// directory: the stable host, an IP only from a Service address or a public
+// IP, and spec.publicAddress over both.
+func (n *node) address(req *fnv1.RunFunctionRequest) peers.Peer {
+	p := peers.Peer{Name: n.claimName, Namespace: n.claimNamespace, NodeType: n.nodeType, Host: n.stableHost(), Port: n.peerPort}
+	svc := req.GetObserved().GetResources()[resourceService].GetResource()
 	if v := peers.StringOr(svc, "", "spec", "clusterIP"); v != "None" {
-		ip = v
+		p.IP = v
 	}
 	if ingress := peers.Field(svc, "status", "loadBalancer", "ingress").GetListValue().GetValues(); len(ingress) > 0 {
-		ip = peers.StringOr(ingress[0].GetStructValue(), ip, "ip")
+		p.IP = peers.StringOr(ingress[0].GetStructValue(), p.IP, "ip")
 	}
 	if n.public != nil {
-		ip = n.public.IP
+		p.IP = n.public.IP
 		if n.public.Host != "" {
-			host = n.public.Host
+			p.Host = n.public.Host
 		}
 		if n.public.Port != 0 {
-			port = n.public.Port
+			p.Port = n.public.Port
 		}
 	}
+	return p
+}
+
+// nodeStatus is the composite's slow-changing status: where the node can be
+// dialled, and core's state as the PeerSync last observed it. No ledger
+// numbers: the composite is written on every change.
+func nodeStatus(req *fnv1.RunFunctionRequest, n *node, addr peers.Peer) map[string]*structpb.Value {
+	observed := req.GetObserved().GetResources()
 	peer := map[string]*structpb.Value{
-		"host": structpb.NewStringValue(host),
-		"ip":   structpb.NewStringValue(ip),
-		"port": structpb.NewNumberValue(float64(port)),
+		"host": structpb.NewStringValue(addr.Host),
+		"ip":   structpb.NewStringValue(addr.IP),
+		"port": structpb.NewNumberValue(float64(addr.Port)),
 	}
 
-	// Only core's state, never a peer count: every change to an XStellarNode wakes every directory, and a count
-	// would change on every node each time any validator joins (O(N) directory wake-ups per join, enough to trip
-	// Crossplane's per-XR circuit breaker). Counts live on the PeerSync's status.
+	// Only core's state, never a peer count: a count would change on every
+	// node each time any validator joins. Counts live on the PeerSync's status.
 	state := "Unknown"
 	if n.suspended {
 		state = "Suspended"

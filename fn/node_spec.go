@@ -27,11 +27,14 @@ type node struct {
 	seedSecretName            string
 	seedSecretKey             string
 	homeDomain                string
-	quorumSet                 string
-	resources                 *structpb.Struct
-	storageSize               string
-	storageClass              string
-	clusterDomain             string
+	publicKey                 string
+	// labels are the composite's own labels, for the peer card.
+	labels        map[string]string
+	quorumSet     string
+	resources     *structpb.Struct
+	storageSize   string
+	storageClass  string
+	clusterDomain string
 
 	// From the directory.
 	peers     []peers.Peer
@@ -143,6 +146,13 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	n.seedSecretName = peers.StringOr(spec, "", "validator", "seedSecretRef", "name")
 	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
 	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
+	n.publicKey = peers.StringOr(spec, "", "validator", "publicKey")
+	if ls := peers.Object(xr, "metadata", "labels"); ls != nil {
+		n.labels = make(map[string]string, len(ls.GetFields()))
+		for k, v := range ls.GetFields() {
+			n.labels[k] = v.GetStringValue()
+		}
+	}
 	if v := peers.Field(spec, "validator", "quorumSet"); peers.Present(spec, "validator", "quorumSet") {
 		qs, ok := v.GetKind().(*structpb.Value_StringValue)
 		if !ok {

@@ -69,7 +69,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(false),
 				results:      []string{"NORMAL: Waiting for Crossplane to resolve the peer directories; composing the node without peers"},
-				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[],"requireState":"Synced!"}`,
 				coreConfig:   []string{"KNOWN_PEERS = []\n", "PUBLIC_HTTP_PORT = true\n", "NODE_IS_VALIDATOR = true\n", `NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"`},
@@ -84,7 +84,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(true),
 				results:      []string{`NORMAL: Waiting for the peers ConfigMap stellar-system/stellar-peers of StellarPeerDirectory "testnet"; composing the node without peers`},
-				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[],"requireState":"Synced!"}`,
 			},
@@ -104,7 +104,7 @@ func TestRunFunctionNode(t *testing.T) {
 			},
 			want: want{
 				requirements: nodeRequirements(true),
-				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}],"requireState":"Synced!"}`,
 				coreConfig: []string{
@@ -115,7 +115,7 @@ func TestRunFunctionNode(t *testing.T) {
 			notInCfg: []string{"alice-0"},
 		},
 		"Suspended": {
-			reason: "A suspended node keeps its resources with no replicas and no PeerSync.",
+			reason: "A suspended node keeps its resources with no replicas, no PeerSync and no peer card.",
 			req: &fnv1.RunFunctionRequest{
 				Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"suspended": true`, "")},
 				RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: directoryConfigMapOf()},
@@ -127,7 +127,7 @@ func TestRunFunctionNode(t *testing.T) {
 			},
 		},
 		"WatcherWithPublicAddress": {
-			reason: "A watcher gets a non-validator config and, listed in no directory, initiates to every peer; spec.publicAddress wins in its status.peer.",
+			reason: "A watcher gets a non-validator config and, listed in no directory, initiates to every peer, and gets no peer card; spec.publicAddress wins in its status.peer.",
 			req: &fnv1.RunFunctionRequest{
 				Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "w", "Watcher", "Testnet", `"publicAddress": "203.0.113.7:11625"`, "")},
 				RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: directoryConfigMapOf()},
@@ -150,7 +150,7 @@ func TestRunFunctionNode(t *testing.T) {
 			want: want{
 				requirements: nodeRequirements(true),
 				results:      []string{`WARNING: XStellarNode "alice-x7k2" (claim team-a/alice): spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed`},
-				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourceService, resourceStatefulSet},
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				coreConfig:   []string{"PUBLIC_HTTP_PORT = false\n"},
 			},

@@ -3,6 +3,7 @@ package peers
 import (
 	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Network passphrases of the public Stellar networks.
@@ -14,15 +15,18 @@ const (
 
 // Passphrase returns the network passphrase for spec.network; Custom takes
 // spec.networkPassphrase.
+//
+// Matching is case-insensitive: the original operator's serde form is lower
+// case ("testnet").
 func Passphrase(network, custom string) (string, error) {
-	switch network {
-	case "Mainnet":
+	switch strings.ToLower(network) {
+	case "mainnet":
 		return PassphraseMainnet, nil
-	case "Testnet":
+	case "testnet":
 		return PassphraseTestnet, nil
-	case "Futurenet":
+	case "futurenet":
 		return PassphraseFuturenet, nil
-	case "Custom":
+	case "custom":
 		if custom == "" {
 			return "", fmt.Errorf("network Custom needs spec.networkPassphrase")
 		}

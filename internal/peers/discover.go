@@ -21,10 +21,27 @@ type Discovery struct {
 	Pending []string
 }
 
-// Discover extracts the peers from nodes, adds the already validated external
-// peers, sorts them and reports duplicate addresses.
-func Discover(nodes iter.Seq[*structpb.Struct], external []Peer, o Options) Discovery {
+// Discover extracts the peers from peer cards and from node objects, adds the
+// already validated external peers, sorts them and reports duplicate
+// addresses. Either sequence may be nil.
+func Discover(cards, nodes iter.Seq[*structpb.Struct], external []Peer, o Options) Discovery {
 	var d Discovery
+	if cards == nil {
+		cards = none
+	}
+	if nodes == nil {
+		nodes = none
+	}
+	for obj := range cards {
+		p, outcome, w := ExtractCard(obj, o)
+		switch outcome {
+		case Kept:
+			d.Peers = append(d.Peers, p)
+		case SkippedInvalid:
+			d.Warnings = append(d.Warnings, *w)
+		case SkippedNoAddress, SkippedOtherNetwork, SkippedNotSelected, SkippedNotValidator, SkippedSuspended:
+		}
+	}
 	for obj := range nodes {
 		p, outcome, w := Extract(obj, o)
 		switch outcome {
@@ -45,6 +62,8 @@ func Discover(nodes iter.Seq[*structpb.Struct], external []Peer, o Options) Disc
 	d.Warnings = append(d.Warnings, Duplicates(d.Peers)...)
 	return d
 }
+
+func none(func(*structpb.Struct) bool) {}
 
 func compareWarnings(a, b Warning) int {
 	return cmp.Or(cmp.Compare(a.Object, b.Object), cmp.Compare(a.Field, b.Field), cmp.Compare(a.Message, b.Message))

@@ -22,8 +22,14 @@ const DefaultClusterDomain = "cluster.local"
 
 // Options narrow which node objects become peers.
 type Options struct {
-	// Network keeps only nodes whose spec.network equals it; empty keeps all.
+	// Network keeps only nodes whose spec.network equals it, in any case;
+	// empty keeps all.
 	Network string
+	// NetworkLabel keeps only peer cards with this network label. With
+	// AnyCustomNetwork it is ignored and the cards of every Custom network
+	// are kept.
+	NetworkLabel     string
+	AnyCustomNetwork bool
 	// Selector, when set, keeps only nodes whose labels it matches.
 	Selector labels.Selector
 	// ClusterDomain is used to derive the Service name of the original
@@ -153,7 +159,7 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 			return invalid(obj, "spec.network", "is missing")
 		case n == "":
 			return invalid(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
-		case n != o.Network:
+		case !strings.EqualFold(n, o.Network):
 			return Peer{}, SkippedOtherNetwork, nil
 		}
 	}

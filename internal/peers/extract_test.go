@@ -223,7 +223,7 @@ func TestDiscover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := Discover(slices.Values(nodes), []Peer{ext}, Options{Network: "Testnet"})
+	got := Discover(nil, slices.Values(nodes), []Peer{ext}, Options{Network: "Testnet"})
 	want := Discovery{
 		Peers: []Peer{
 			{Name: "copy", NodeType: "Validator", IP: "10.0.0.1", Port: 11625},

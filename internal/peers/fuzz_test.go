@@ -36,7 +36,7 @@ func FuzzExtractArbitraryObject(f *testing.F) {
 		if err := protojson.Unmarshal(data, obj); err != nil {
 			t.Skip()
 		}
-		d := Discover(slices.Values([]*structpb.Struct{a, obj, b}), nil, Options{Network: "Testnet"})
+		d := Discover(nil, slices.Values([]*structpb.Struct{a, obj, b}), nil, Options{Network: "Testnet"})
 		if !slices.Contains(d.Peers, wantA) || !slices.Contains(d.Peers, wantB) {
 			t.Fatalf("a bad object dropped a valid peer: got %+v", d.Peers)
 		}

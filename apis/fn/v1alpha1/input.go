@@ -32,11 +32,13 @@ type DirectoryInput struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
 
-	// Nodes selects the node objects to discover. Every object of this
-	// apiVersion and kind is required; only those whose spec.network is the
-	// directory's network are kept.
+	// Nodes selects node objects to discover directly, besides the peer
+	// cards the node step composes: a foreign kind such as the original
+	// operator's StellarNode (stellar.org/v1alpha1). Every object of this
+	// apiVersion and kind is required, and only those of the directory's
+	// network are kept. Omit it to discover from peer cards alone.
 	// +optional
-	Nodes NodeSource `json:"nodes,omitempty"`
+	Nodes *NodeSource `json:"nodes,omitempty"`
 
 	// ConfigMap is where the peers ConfigMap goes when the directory's
 	// spec.configMap does not say. Defaults to stellar-system/stellar-peers.
@@ -70,17 +72,14 @@ type DirectoryInput struct {
 
 // NodeSource selects node objects.
 type NodeSource struct {
-	// APIVersion of the node objects: stellarpeers.io/v1alpha1 for
-	// XStellarNode composites, stellar.org/v1alpha1 for the original
-	// operator's StellarNode.
-	// +optional
-	// +kubebuilder:default="stellarpeers.io/v1alpha1"
-	APIVersion string `json:"apiVersion,omitempty"`
+	// APIVersion of the node objects, e.g. stellar.org/v1alpha1 for the
+	// original operator's StellarNode.
+	APIVersion string `json:"apiVersion"`
 
-	// Kind of the node objects.
-	// +optional
-	// +kubebuilder:default="XStellarNode"
-	Kind string `json:"kind,omitempty"`
+	// Kind of the node objects, e.g. StellarNode. XStellarNode works too,
+	// but every write to any composite then wakes the directory: prefer the
+	// peer cards.
+	Kind string `json:"kind"`
 
 	// MatchLabels narrows the requirement to objects with these labels.
 	// Never select on a label the node composition sets: a composition

@@ -34,7 +34,11 @@ func (in *DirectoryInput) DeepCopyInto(out *DirectoryInput) {
 	*out = *in
 	out.TypeMeta = in.TypeMeta
 	in.ObjectMeta.DeepCopyInto(&out.ObjectMeta)
-	in.Nodes.DeepCopyInto(&out.Nodes)
+	if in.Nodes != nil {
+		in, out := &in.Nodes, &out.Nodes
+		*out = new(NodeSource)
+		(*in).DeepCopyInto(*out)
+	}
 	if in.ConfigMap != nil {
 		in, out := &in.ConfigMap, &out.ConfigMap
 		*out = new(ConfigMapRef)

@@ -1,0 +1,171 @@
+package peers
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+)
+
+// Peer card contract v1 (DESIGN.md, "Peer card"): a small ConfigMap the node
+// step composes for each validator that is a peer, and the directory requires
+// by label. A card changes only when its peer facts change, so a directory is
+// woken about once per validator lifetime event instead of by every write
+// Crossplane makes to every composite.
+const (
+	// LabelPeerCard marks a peer card and its contract version.
+	LabelPeerCard = "stellarpeers.io/peer-card"
+	// PeerCardVersion is the value of LabelPeerCard this code writes and reads.
+	PeerCardVersion = "v1"
+	// LabelNetwork is the network a card's peer belongs to, as NetworkLabel
+	// spells it.
+	LabelNetwork = "stellarpeers.io/network"
+	// KeyPeerCard is the card's data key.
+	KeyPeerCard = "peer.json"
+	// PeerCardSuffix ends a card's name: "<peer name>-peer-card".
+	PeerCardSuffix = "-peer-card"
+	// customNetworkPrefix starts the network label of a Custom network.
+	customNetworkPrefix = "custom-"
+)
+
+// CardFields are the fields of a peer card that ExtractCard and Describe
+// read; the request decoder keeps only these.
+var CardFields = FieldSet{
+	"apiVersion": nil,
+	"kind":       nil,
+	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
+	"data":       {KeyPeerCard: nil},
+}
+
+// NetworkLabel is the value of LabelNetwork for a network: its name in lower
+// case, or for a Custom network "custom-" and the first 12 hex digits of the
+// passphrase's SHA-256, so two custom networks never share a directory.
+func NetworkLabel(network, passphrase string) string {
+	if strings.EqualFold(network, "Custom") {
+		sum := sha256.Sum256([]byte(passphrase))
+		return customNetworkPrefix + hex.EncodeToString(sum[:])[:12]
+	}
+	return strings.ToLower(network)
+}
+
+// IsCustomNetworkLabel reports whether a card's network label names some
+// Custom network.
+func IsCustomNetworkLabel(label string) bool {
+	return strings.HasPrefix(label, customNetworkPrefix)
+}
+
+// Card is the data of a peer card. Its fields are in JSON key order, so
+// encoding/json writes the keys sorted.
+type Card struct {
+	HomeDomain string `json:"homeDomain,omitempty"`
+	Host       string `json:"host,omitempty"`
+	IP         string `json:"ip,omitempty"`
+	Name       string `json:"name,omitempty"`
+	Namespace  string `json:"namespace,omitempty"`
+	NodeType   string `json:"nodeType,omitempty"`
+	Port       int    `json:"port,omitempty"`
+	PublicKey  string `json:"publicKey,omitempty"`
+}
+
+// CardOf is the card of a peer.
+func CardOf(p Peer, publicKey, homeDomain string) Card {
+	return Card{
+		HomeDomain: homeDomain, Host: p.Host, IP: p.IP, Name: p.Name, Namespace: p.Namespace,
+		NodeType: p.NodeType, Port: p.Port, PublicKey: publicKey,
+	}
+}
+
+// JSON is the card's peer.json: keys sorted, empty values omitted, no
+// trailing newline. Same card, same bytes.
+func (c Card) JSON() string {
+	b, _ := json.Marshal(c) // strings and an int: encoding cannot fail
+	return string(b)
+}
+
+// CardLabels are a card's labels: the contract's two, and the node's own
+// labels except Crossplane's, so a directory's nodeSelector still narrows by
+// what the user labelled the claim with. Returned sorted by key.
+func CardLabels(nodeLabels map[string]string, networkLabel string) map[string]string {
+	out := make(map[string]string, len(nodeLabels)+2)
+	for _, k := range slices.Sorted(maps.Keys(nodeLabels)) {
+		if strings.HasPrefix(k, "crossplane.io/") {
+			continue
+		}
+		out[k] = nodeLabels[k]
+	}
+	out[LabelPeerCard] = PeerCardVersion
+	out[LabelNetwork] = networkLabel
+	return out
+}
+
+// ExtractCard turns a peer card ConfigMap into a peer. Like Extract it never
+// panics: a card that is not valid JSON, or lacks a name, an address or a
+// valid port, is SkippedInvalid with a Warning naming the card. Network and
+// selector are checked against the card's labels.
+func ExtractCard(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
+	if obj == nil {
+		return Peer{}, SkippedInvalid, &Warning{Object: "peer card", Message: "is empty"}
+	}
+	cardLabels := Object(obj, "metadata", "labels")
+	if v, _ := String(cardLabels, LabelPeerCard); v != PeerCardVersion {
+		return invalid(obj, "metadata.labels["+LabelPeerCard+"]", quoteShort(v)+" is not "+PeerCardVersion)
+	}
+	network, _ := String(cardLabels, LabelNetwork)
+	if !o.matchesNetworkLabel(network) {
+		return Peer{}, SkippedOtherNetwork, nil
+	}
+	if o.Selector != nil && !o.Selector.Matches(structLabels{cardLabels}) {
+		return Peer{}, SkippedNotSelected, nil
+	}
+	raw, ok := String(obj, "data", KeyPeerCard)
+	if !ok {
+		return invalid(obj, "data["+KeyPeerCard+"]", "is missing")
+	}
+	var c Card
+	if err := json.Unmarshal([]byte(raw), &c); err != nil {
+		return invalid(obj, "data["+KeyPeerCard+"]", "is not a peer card: "+err.Error())
+	}
+	if c.NodeType != NodeTypeValidator {
+		// Only validators get cards; one that says otherwise is not a peer.
+		return Peer{}, SkippedNotValidator, nil
+	}
+	field := "data[" + KeyPeerCard + "]."
+	if !isDNSName(c.Name, 253, true) {
+		return invalid(obj, field+"name", quoteShort(c.Name)+" is not a valid Kubernetes object name")
+	}
+	if c.Namespace != "" && !isDNSName(c.Namespace, 63, false) {
+		return invalid(obj, field+"namespace", quoteShort(c.Namespace)+" is not a valid Kubernetes namespace name")
+	}
+	if c.Host == "" && c.IP == "" {
+		return invalid(obj, field+"host", "is missing, and so is ip")
+	}
+	p := Peer{Name: c.Name, Namespace: c.Namespace, NodeType: NodeTypeValidator, Host: c.Host, Port: c.Port}
+	if c.IP != "" {
+		ip, err := CanonicalIP(c.IP)
+		if err != nil {
+			return invalid(obj, field+"ip", err.Error())
+		}
+		p.IP = ip
+	}
+	if c.Host != "" {
+		if err := ValidateHost(c.Host); err != nil {
+			return invalid(obj, field+"host", err.Error())
+		}
+	}
+	if !ValidPort(c.Port) {
+		return invalid(obj, field+"port", strconv.Itoa(c.Port)+" is not a valid port")
+	}
+	return p, Kept, nil
+}
+
+func (o Options) matchesNetworkLabel(label string) bool {
+	if o.AnyCustomNetwork {
+		return IsCustomNetworkLabel(label)
+	}
+	return label == o.NetworkLabel
+}
