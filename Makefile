@@ -146,6 +146,18 @@ bench-scale: tools ## Provider and directory at fleet scale on a local control p
 	@rc=0; SCALE_RESULTS=$(CURDIR)/bench/RESULTS.md go test -tags scale -count=1 -timeout 90m -v ./test/e2e/scale/ || rc=$$?; \
 	hack/reap.sh "$(E2E_RUN_DIR)"; exit $$rc
 
+# Issue 12, item 4: N = 6, 20 and 100 validator claims applied in one burst, as an Argo CD sync does, with
+# Crossplane's default circuit breaker. A benchmark (a few minutes), so not part of `make test`; it writes its
+# figures into bench/RESULTS.md and ends with the line for 20 claims.
+.PHONY: bench-gitops
+bench-gitops: tools xpkg ## GitOps bulk apply of 6, 20 and 100 claims on a local control plane (writes bench/RESULTS.md).
+	@mkdir -p _output; rc=0; SCALE_RESULTS=$(CURDIR)/bench/RESULTS.md go test -tags scale -count=1 -timeout 60m -v \
+		-run '^TestGitOpsBulkApply$$' ./test/e2e/scale/ > _output/bench-gitops.log 2>&1 || rc=$$?; \
+	hack/reap.sh "$(E2E_RUN_DIR)"; \
+	if [ $$rc -ne 0 ]; then grep -E -- '--- FAIL|_test.go:[0-9]+: ' _output/bench-gitops.log; echo "log: _output/bench-gitops.log"; exit $$rc; fi; \
+	sed -nE 's/^ +gitops_test.go:[0-9]+: ([0-9]+ claims at once: all listed.*)/\1/p' _output/bench-gitops.log; \
+	sed -nE 's/^ +gitops_test.go:[0-9]+: (20 claims at once: connected in .*)/\1/p' _output/bench-gitops.log | tail -n 1
+
 .PHONY: demo
 demo: tools ## Boot a local control plane and show peer discovery working.
 	@rc=0; go run ./hack/demo || rc=$$?; hack/reap.sh "$(E2E_RUN_DIR)"; exit $$rc

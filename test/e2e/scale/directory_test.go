@@ -27,7 +27,7 @@ const directoryName = "testnet"
 // Crossplane's defaults, once with the raised settings a large fleet needs.
 func TestDirectoryFollowsBulkAdd(t *testing.T) {
 	burst, refill := envInt("SCALE_BREAKER_BURST", 6000), envInt("SCALE_BREAKER_REFILL", 50)
-	rep := &report{section: "scale-directory"}
+	rep := &report{section: "scale-directory", command: "make bench-scale", detail: fmt.Sprintf(", %d validators", fleetSize)}
 	defer rep.write(t)
 	for _, v := range []struct {
 		name string

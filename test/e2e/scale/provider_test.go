@@ -30,7 +30,7 @@ var peerSyncListGVK = schema.GroupVersionKind{Group: "core.stellarpeers.io", Ver
 // connected from both sides. It runs twice, each time on a fresh control plane: with the provider's default
 // --max-reconcile-rate (10 per second), which bounds how fast 500 PeerSyncs can converge, and with a raised one.
 func TestProviderAtScale(t *testing.T) {
-	rep := &report{section: "scale-provider"}
+	rep := &report{section: "scale-provider", command: "make bench-scale", detail: fmt.Sprintf(", %d validators", fleetSize)}
 	defer rep.write(t)
 	for _, rate := range []int{10, envInt("SCALE_PROVIDER_RATE", 50)} {
 		t.Run(fmt.Sprintf("MaxReconcileRate%d", rate), func(t *testing.T) { providerAtScale(t, rep, rate) })

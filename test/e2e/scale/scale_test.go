@@ -136,7 +136,10 @@ func usage(cp *harness.ControlPlane, component string) string {
 // SCALE_RESULTS names one (bench/RESULTS.md under make bench-scale).
 type report struct {
 	section string
-	lines   []string
+	// command is the make target that writes the section, e.g. "make bench-gitops"; detail follows it in the
+	// section's first line.
+	command, detail string
+	lines           []string
 }
 
 func (r *report) add(t *testing.T, format string, args ...any) {
@@ -159,13 +162,13 @@ func (r *report) write(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cannot read %s: %v", path, err)
 	}
-	begin, end := "<!-- "+r.section+":begin (written by make bench-scale) -->", "<!-- "+r.section+":end -->"
+	begin, end := "<!-- "+r.section+":begin (written by "+r.command+") -->", "<!-- "+r.section+":end -->"
 	text := string(data)
 	i, j := strings.Index(text, begin), strings.Index(text, end)
 	if i < 0 || j < i {
 		t.Fatalf("cannot find the markers %q and %q in %s", begin, end, path)
 	}
-	body := fmt.Sprintf("Run at %s on nproc 2 (`make bench-scale`, %d validators).\n\n", time.Now().UTC().Format(time.RFC3339), fleetSize)
+	body := fmt.Sprintf("Run at %s on nproc 2 (`%s`%s).\n\n", time.Now().UTC().Format(time.RFC3339), r.command, r.detail)
 	for _, l := range r.lines {
 		body += "- " + l + "\n"
 	}
