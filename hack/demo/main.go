@@ -112,6 +112,13 @@ func run(count int, keep bool) error {
 		if err := unstructured.SetNestedField(claim.Object, n.Core.URL(), "spec", "adminEndpoint"); err != nil {
 			return err
 		}
+		// A public address resolves to the node, as public DNS would resolve it to the validator's load balancer.
+		if pa, _, _ := unstructured.NestedString(claim.Object, "spec", "publicAddress"); pa != "" {
+			host, _, _ := strings.Cut(pa, ":")
+			if err := sims.Alias(n, host); err != nil {
+				return err
+			}
+		}
 		everyone = append(everyone, n)
 		if nodeType, _, _ := unstructured.NestedString(claim.Object, "spec", "nodeType"); nodeType == "Validator" {
 			nodes = append(nodes, n)

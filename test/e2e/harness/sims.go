@@ -29,6 +29,8 @@ type SimNetwork struct {
 
 	mu    sync.Mutex
 	nodes []*SimNode
+	// aliases are further names of nodes (e.g. a spec.publicAddress host), by name.
+	aliases map[string]*SimNode
 }
 
 // SimNode is one simulated validator and the claim that declares it.
@@ -105,11 +107,26 @@ func (s *SimNetwork) Close() {
 	}
 }
 
+// Alias makes host another name of node n in the hosts file, as public DNS would for a validator's
+// spec.publicAddress, so that the provider resolves it to the node's peer IP.
+func (s *SimNetwork) Alias(n *SimNode, host string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aliases == nil {
+		s.aliases = map[string]*SimNode{}
+	}
+	s.aliases[host] = n
+	return s.writeHosts()
+}
+
 // writeHosts rewrites the hosts file atomically, so the provider never reads half of it. Callers hold mu.
 func (s *SimNetwork) writeHosts() error {
 	lines := []string{"# simulated validators"}
 	for _, n := range s.nodes {
 		lines = append(lines, n.PeerIP+" "+n.Host())
+	}
+	for host, n := range s.aliases {
+		lines = append(lines, n.PeerIP+" "+host)
 	}
 	sort.Strings(lines[1:])
 	tmp := s.HostsFile + ".tmp"
