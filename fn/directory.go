@@ -51,19 +51,18 @@ type directorySettings struct {
 // nodesSelector is the requirement of foreign node objects, or nil when the
 // input names none. It depends on the input only, so it is identical on every
 // call and Crossplane's requirement loop settles.
-func nodesSelector(in *v1alpha1.DirectoryInput) *fnv1.ResourceSelector {
-	if in.Nodes == nil || in.Nodes.Kind == "" {
-		return nil
+func nodesSelector(in *v1alpha1.DirectoryInput) (*fnv1.ResourceSelector, error) {
+	if in.Nodes == nil {
+		return nil, nil
 	}
-	sel := &fnv1.ResourceSelector{
-		ApiVersion: or(in.Nodes.APIVersion, v1alpha1.DefaultNodeAPIVersion),
-		Kind:       in.Nodes.Kind,
-		Namespace:  in.Nodes.Namespace,
+	if in.Nodes.APIVersion == "" || in.Nodes.Kind == "" {
+		return nil, errors.Errorf("input nodes: needs both apiVersion and kind, got %q and %q", in.Nodes.APIVersion, in.Nodes.Kind)
 	}
+	sel := &fnv1.ResourceSelector{ApiVersion: in.Nodes.APIVersion, Kind: in.Nodes.Kind, Namespace: in.Nodes.Namespace}
 	if len(in.Nodes.MatchLabels) > 0 {
 		sel.Match = &fnv1.ResourceSelector_MatchLabels{MatchLabels: &fnv1.MatchLabels{Labels: in.Nodes.MatchLabels}}
 	}
-	return sel
+	return sel, nil
 }
 
 // cardsSelector is the peer card requirement: ConfigMaps of the contract and
@@ -89,7 +88,11 @@ func cardsSelector(s directorySettings) *fnv1.ResourceSelector {
 }
 
 func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.DirectoryInput) {
-	nodeSel := nodesSelector(in)
+	nodeSel, err := nodesSelector(in)
+	if err != nil {
+		fatal(rsp, err)
+		return
+	}
 	if nodeSel != nil {
 		require(rsp, requirementNodes, nodeSel)
 	}

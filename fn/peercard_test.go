@@ -195,3 +195,18 @@ func TestDirectoryFromPeerCards(t *testing.T) {
 		})
 	}
 }
+
+func TestDirectoryNodesInputNeedsKind(t *testing.T) {
+	f := &Function{log: logging.NewNopLogger()}
+	rsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
+		Input:    resource.MustStructJSON(`{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "DirectoryInput", "nodes": {"kind": "StellarNode"}}`),
+		Observed: directoryXR(""),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []*fnv1.Result{{Severity: fnv1.Severity_SEVERITY_FATAL, Target: targetComposite, Message: `input nodes: needs both apiVersion and kind, got "" and "StellarNode"`}}
+	if diff := cmp.Diff(want, rsp.GetResults(), protocmp.Transform()); diff != "" {
+		t.Errorf("an input naming a kind without its apiVersion is a Fatal result naming the field: -want, +got:\n%s", diff)
+	}
+}

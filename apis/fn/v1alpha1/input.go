@@ -6,8 +6,6 @@ import (
 
 // Defaults shared by the code and the generated CRDs.
 const (
-	DefaultNodeAPIVersion          = "stellarpeers.io/v1alpha1"
-	DefaultNodeKind                = "XStellarNode"
 	DefaultDirectoryAPIVersion     = "stellarpeers.io/v1alpha1"
 	DefaultDirectoryKind           = "StellarPeerDirectory"
 	DefaultConfigMapNamespace      = "stellar-system"
