@@ -37,8 +37,8 @@ type Options struct {
 	// Network is the network passphrase.
 	Network string
 	// PendingDelay is how long a /connect stays pending before it is
-	// authenticated. Zero authenticates it on the next /peers; a negative
-	// delay leaves it pending until Tick.
+	// authenticated. Zero authenticates it at the next look (a request, or
+	// Peers); a negative delay leaves it pending until Tick.
 	PendingDelay time.Duration
 	// MaxPendingOutbound is the outbound pending slot count (core: 56).
 	// A /connect beyond it is dropped silently.
@@ -291,10 +291,20 @@ type PeerTable struct {
 	PendingOutbound       []string
 }
 
-// Peers returns a snapshot of the peer table.
+// Peers returns a snapshot of the peer table. Like a request, it first
+// authenticates the pending connects that are due: core completes a handshake
+// on its own, so what a test sees must not wait for the provider's next poll.
 func (n *Node) Peers() PeerTable {
 	n.mu.Lock()
-	defer n.mu.Unlock()
+	n.promote(false)
+	t := n.peerTable()
+	n.mu.Unlock()
+	n.flushLinks()
+	return t
+}
+
+// peerTable is a snapshot of the peer table. Callers hold mu.
+func (n *Node) peerTable() PeerTable {
 	t := PeerTable{PendingInbound: append([]string(nil), n.pendingIn...)}
 	for _, p := range n.authIn {
 		t.AuthenticatedInbound = append(t.AuthenticatedInbound, p.address)

@@ -168,6 +168,22 @@ func TestConnectLifecycle(t *testing.T) {
 	}
 }
 
+// TestSnapshotAuthenticatesDueConnects: a test's look at the peer table sees a due connect authenticated, as core
+// completes a handshake without anyone asking, and the fabric mirrors it on the remote node.
+func TestSnapshotAuthenticatesDueConnects(t *testing.T) {
+	f := NewFabric()
+	a, b := start(t, Options{}), start(t, Options{Addr: "127.0.0.3:0"})
+	f.Join(a, "127.0.1.2:11625")
+	f.Join(b, "127.0.1.3:11625")
+	if _, err := client(t, a).Connect(context.Background(), "127.0.1.3", 11625); err != nil {
+		t.Fatal(err)
+	}
+	got := [][]string{a.Peers().AuthenticatedOutbound, b.Peers().AuthenticatedInbound}
+	if diff := cmp.Diff([][]string{{"127.0.1.3:11625"}, {"127.0.1.2:11625"}}, got); diff != "" {
+		t.Errorf("[a outbound, b inbound] with no /peers request: -want +got:\n%s", diff)
+	}
+}
+
 func TestConnectPendingDelayModes(t *testing.T) {
 	ctx := context.Background()
 	cases := map[string]struct {
