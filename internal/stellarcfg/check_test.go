@@ -310,7 +310,7 @@ ADDRESS = "bob3.example.org:11625"
 			opts: testnet, want: []finding{fatal("HOME_DOMAINS[1].HOME_DOMAIN", RuleHomeDomains)},
 		},
 		"HomeDomainWithoutQuality": {
-			cfg:  mustRender(t, with(watcher(t, "Testnet"), func(c *Config) { c.HomeDomains[0].Quality = "" })) + "",
+			cfg:  mustRender(t, with(watcher(t, "Testnet"), func(c *Config) { c.HomeDomains[0].Quality = "" })),
 			opts: testnet, want: []finding{fatal("HOME_DOMAINS[0].QUALITY", RuleQuality)},
 		},
 		"HomeDomainMissingQualityKey": {
