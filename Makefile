@@ -250,7 +250,7 @@ $(CONFIGURATION_XPKG): $(CROSSPLANE_CLI) crossplane.yaml $(wildcard apis/stellar
 
 FUZZ_TIME ?= 15s
 FUZZ_TARGETS := ./internal/peers:FuzzExtractArbitraryObject ./internal/peers:FuzzExtractFields \
-	./internal/stellarcore:FuzzParsers ./fn:FuzzDecodeRequestPieces
+	./internal/stellarcore:FuzzParsers ./fn:FuzzDecodeRequestPieces ./internal/stellarcfg:FuzzCheck
 
 .PHONY: fuzz
 fuzz: ## Run every fuzz target for FUZZ_TIME each (default 15s).
