@@ -120,11 +120,12 @@ func TestNodeInitiates(t *testing.T) {
 			directory: []listing{{"a", "y", false}, {"a-b", "x", false}},
 			want:      map[string]bool{"a/y": false},
 		},
-		"NotListedInitiatesToAll": {
-			reason:    "A node the directory does not list (yet) is in no other PeerSync: it initiates to every peer.",
+		"NotYetListedTakesItsTurn": {
+			reason: "A validator the directory will list once it reads its card initiates only to those after it, as if listed: " +
+				"the others learn of it in a moment, and two sides connecting at once would be one redundant /connect.",
 			namespace: "team-a", name: "zoe",
 			directory: []listing{{"team-a", "alice", false}, {"team-b", "carol", false}},
-			want:      map[string]bool{"team-a/alice": true, "team-b/carol": true},
+			want:      map[string]bool{"team-a/alice": false, "team-b/carol": true},
 		},
 	}
 	for name, tc := range cases {
@@ -134,6 +135,30 @@ func TestNodeInitiates(t *testing.T) {
 				t.Errorf("%s\ninitiate: -want, +got:\n%s", tc.reason, diff)
 			}
 		})
+	}
+}
+
+// TestNeverListedInitiatesToAll: a node the directory will never list (its nodeSelector leaves it out) is in no
+// other PeerSync, so it initiates to every peer.
+func TestNeverListedInitiatesToAll(t *testing.T) {
+	f := &Function{log: logging.NewNopLogger()}
+	rsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
+		Input:    resource.MustStructJSON(nodeInput),
+		Observed: &fnv1.State{Composite: xNode("team-a", "zoe", "Validator", "Testnet", "", "")},
+		RequiredResources: map[string]*fnv1.Resources{
+			requirementDirectories:        directories(`, "nodeSelector": {"matchLabels": {"tier": "core"}}`),
+			requirementDirectoryConfigMap: directoryWith(t, listing{"team-a", "alice", false}, listing{"team-b", "carol", false}),
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, v := range peers.Field(rsp.GetDesired().GetResources()[resourcePeerSync].GetResource(), "spec", "forProvider", "peers").GetListValue().GetValues() {
+		got[peers.StringOr(v.GetStructValue(), "", "name")] = v.GetStructValue().GetFields()["initiate"].GetBoolValue()
+	}
+	if diff := cmp.Diff(map[string]bool{"team-a/alice": true, "team-b/carol": true}, got); diff != "" {
+		t.Errorf("initiate: -want, +got:\n%s", diff)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -149,7 +150,11 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 		strings.Contains(knownPeers(cm), "PREFERRED_PEERS")
 
 	others := peers.Without(all, n.claimNamespace, n.claimName)
-	listed := len(others) < len(all)
+	// A validator the directory will list as soon as it reads the node's card
+	// counts as listed: its peers learn of it within a second or two, and
+	// if it also connected to them meanwhile, both sides would call /connect
+	// for the same pair during a bulk apply.
+	listed := len(others) < len(all) || n.publishedTo(dir)
 	self := n.stableHost()
 	out := others[:0]
 	for _, p := range others {
@@ -158,6 +163,20 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 		}
 	}
 	return out, preferred, listed
+}
+
+// publishedTo reports whether the node's peer card is one dir lists: a
+// validator, not suspended, whose labels the directory's nodeSelector matches.
+func (n *node) publishedTo(dir *structpb.Struct) bool {
+	if n.nodeType != peers.NodeTypeValidator || n.suspended {
+		return false
+	}
+	sel := peers.Object(dir, "spec", "nodeSelector")
+	if sel == nil {
+		return true
+	}
+	ls, err := labelSelector(sel)
+	return err == nil && ls.Matches(labels.Set(n.labels))
 }
 
 // directoryConfigMap is where the directory publishes: its spec, then its
