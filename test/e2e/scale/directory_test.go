@@ -75,24 +75,8 @@ func bulkAdd(t *testing.T, rep *report, settings string, crossplaneArgs []string
 	if err != nil {
 		t.Fatal(err)
 	}
-	setup := []*unstructured.Unstructured{namespace("stellar-system"), {Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": directoryName},
-		"spec":     map[string]any{"network": "Testnet"},
-	}}}
-	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
-	}
-	if err := cp.Apply(ctx, setup...); err != nil {
-		t.Fatal(err)
-	}
 	// The empty directory is published first, so the clock below measures the validators only.
-	if err := harness.Eventually(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
-		count, err := peerCount(ctx, cp)
-		return err == nil && count == 0, fmt.Sprintf("peer_count %d, %v", count, err), nil
-	}); err != nil {
-		t.Fatalf("the empty directory was not published: %v (logs in %s)", err, cp.RunDir)
-	}
+	publishEmptyDirectory(ctx, t, cp)
 
 	claims := make([]*unstructured.Unstructured, n)
 	for i := range claims {
@@ -142,6 +126,29 @@ wait:
 	}
 	rep.add(t, "%s: %d claims created in %s; directory lists (share of validators): %s; %d directory reconciles, breaker held back %d events; Crossplane %s; function %s",
 		settings, n, seconds(created), listed, reconciles, openings, usage(cp, "crossplane"), usage(cp, harness.FunctionName))
+}
+
+// publishEmptyDirectory applies the namespaces and the Testnet directory and waits until its empty peers
+// ConfigMap is published.
+func publishEmptyDirectory(ctx context.Context, t *testing.T, cp *harness.ControlPlane) {
+	t.Helper()
+	setup := []*unstructured.Unstructured{namespace("stellar-system"), {Object: map[string]any{
+		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
+		"metadata": map[string]any{"name": directoryName},
+		"spec":     map[string]any{"network": "Testnet"},
+	}}}
+	for i := range namespaces {
+		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
+	}
+	if err := cp.Apply(ctx, setup...); err != nil {
+		t.Fatal(err)
+	}
+	if err := harness.Eventually(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
+		count, err := peerCount(ctx, cp)
+		return err == nil && count == 0, fmt.Sprintf("peer_count %d, %v", count, err), nil
+	}); err != nil {
+		t.Fatalf("the empty directory was not published: %v (logs in %s)", err, cp.RunDir)
+	}
 }
 
 // peerCount is the directory's published peer_count.

@@ -74,23 +74,7 @@ func gitopsBulkApply(t *testing.T, rep *report, n int) (summary string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	setup := []*unstructured.Unstructured{namespace("stellar-system"), {Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": directoryName},
-		"spec":     map[string]any{"network": "Testnet"},
-	}}}
-	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
-	}
-	if err := cp.Apply(ctx, setup...); err != nil {
-		t.Fatal(err)
-	}
-	if err := harness.Eventually(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
-		count, err := peerCount(ctx, cp)
-		return err == nil && count == 0, fmt.Sprintf("peer_count %d, %v", count, err), nil
-	}); err != nil {
-		t.Fatalf("the empty directory was not published: %v (logs in %s)", err, cp.RunDir)
-	}
+	publishEmptyDirectory(ctx, t, cp)
 
 	nodes := make([]*harness.SimNode, n)
 	byKey := make(map[string]*harness.SimNode, n)
