@@ -139,14 +139,13 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 		return
 	}
 	dataFields, binaryFields := publishedFields(pub)
-	count, hash := len(d.Peers), peers.Hash(data.PeersJSON)
 
 	held := ""
 	if prev, ok := observedPeers(req); ok {
 		held = peers.CheckShrink(prev.count, len(d.Peers), s.maxShrinkPercent, s.allowShrink)
 		if held != "" {
 			// Keep publishing exactly what is there, so nothing changes.
-			dataFields, binaryFields, count, hash = prev.data, prev.binaryData, prev.count, peers.Hash(prev.peersJSON)
+			dataFields, binaryFields = prev.data, prev.binaryData
 		}
 	}
 
@@ -156,8 +155,6 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	}
 	setDesired(rsp, resourcePeersConfigMap, cm, fnv1.Ready_READY_TRUE)
 	setDesiredStatus(rsp, map[string]*structpb.Value{
-		"peerCount": structpb.NewNumberValue(float64(count)),
-		"peersHash": structpb.NewStringValue(hash),
 		"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 			"namespace": structpb.NewStringValue(s.configMap.Namespace),
 			"name":      structpb.NewStringValue(s.configMap.Name),

@@ -106,11 +106,9 @@ func threeValidatorsData() map[string]*structpb.Value {
 	}
 }
 
-func directoryStatus(count int, peersJSON, cmNamespace, cmName string) *fnv1.Resource {
+func directoryStatus(cmNamespace, cmName string) *fnv1.Resource {
 	return &fnv1.Resource{Resource: &structpb.Struct{Fields: map[string]*structpb.Value{
 		"status": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-			"peerCount": structpb.NewNumberValue(float64(count)),
-			"peersHash": structpb.NewStringValue(peers.Hash(peersJSON)),
 			"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 				"namespace": structpb.NewStringValue(cmNamespace), "name": structpb.NewStringValue(cmName),
 			}}),
@@ -134,7 +132,6 @@ func TestRunFunctionDirectory(t *testing.T) {
 		rsp *fnv1.RunFunctionResponse
 	}
 	meta := &fnv1.ResponseMeta{Tag: "t", Ttl: durationpb.New(response.DefaultTTL)}
-	peersJSON := threeValidatorsData()[peers.KeyPeersJSON].GetStringValue()
 
 	cases := map[string]struct {
 		reason string
@@ -181,7 +178,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Meta:         meta,
 				Requirements: nodesSelectorAll(),
 				Desired: &fnv1.State{
-					Composite: directoryStatus(3, peersJSON, "stellar-system", "stellar-peers"),
+					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
 						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
@@ -202,7 +199,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Meta:         meta,
 				Requirements: nodesSelectorAll(),
 				Desired: &fnv1.State{
-					Composite: directoryStatus(3, peersJSON, "stellar-system", "stellar-peers"),
+					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
 						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
@@ -228,7 +225,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Meta:         meta,
 				Requirements: nodesSelectorAll(),
 				Desired: &fnv1.State{
-					Composite: directoryStatus(3, peersJSON, "stellar-system", "stellar-peers"),
+					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
 						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,

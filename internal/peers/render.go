@@ -3,8 +3,6 @@ package peers
 import (
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"strconv"
@@ -115,12 +113,6 @@ func needsTOMLEscape(s []byte) bool {
 		}
 	}
 	return false
-}
-
-// Hash is a short, stable fingerprint of a peers.json, for status.peersHash.
-func Hash(peersJSON string) string {
-	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(peersJSON), len(peersJSON))) // read only: no copy
-	return hex.EncodeToString(sum[:])
 }
 
 // AppendPeersJSON renders peers.json in one pass: a JSON array, one object per
