@@ -35,6 +35,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithPollIntervalHook(pollInterval(deps.Now)),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder takes the core/v1 events API.
+		managed.WithFinalizer(ledgerForgetter{Finalizer: resource.NewAPIFinalizer(mgr.GetClient(), managed.FinalizerName)}),
 	}
 	if o.Features != nil && o.Features.Enabled(feature.EnableBetaManagementPolicies) {
 		opts = append(opts, managed.WithManagementPolicies())
