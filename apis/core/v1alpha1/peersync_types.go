@@ -92,14 +92,14 @@ type PeerWait struct {
 	MissingSince metav1.Time `json:"missingSince"`
 }
 
-// PeerSyncObservation is the node's state as the provider last saw it.
+// PeerSyncObservation is the node's state as the provider last saw it. It
+// changes only when the node's peers or state do, so a poll that finds
+// nothing new writes nothing: core's ledger, which advances every few
+// seconds, is the provider's stellar_peers_core_ledger metric instead.
 type PeerSyncObservation struct {
 	// State is core's state, e.g. "Synced!" or "Catching up".
 	// +optional
 	State string `json:"state,omitempty"`
-	// Ledger is the last closed ledger number.
-	// +optional
-	Ledger int64 `json:"ledger,omitempty"`
 	// AuthenticatedPeers counts all authenticated peers, desired or not.
 	// +optional
 	AuthenticatedPeers int32 `json:"authenticatedPeers,omitempty"`

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -273,13 +274,14 @@ func TestCustomCA(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			c := newConnector(t, newClock(), tc.objs...)
 			cr := peerSync(s.URL)
+			coreLedger.DeleteLabelValues(cr.Namespace, cr.Name)
 			r := reconcile(t, c, cr)
 			gotErr := r.connectErr != nil || r.observeErr != nil
 			if gotErr != tc.wantErr {
 				t.Fatalf("reconcile %+v, want error %v", r, tc.wantErr)
 			}
-			if !tc.wantErr && cr.Status.AtProvider.Ledger != 7 {
-				t.Errorf("Ledger = %d, want 7", cr.Status.AtProvider.Ledger)
+			if got := testutil.ToFloat64(coreLedger.WithLabelValues(cr.Namespace, cr.Name)); !tc.wantErr && got != 7 {
+				t.Errorf("stellar_peers_core_ledger = %v, want 7", got)
 			}
 		})
 	}

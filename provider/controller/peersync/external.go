@@ -78,8 +78,8 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 		return managed.ExternalObservation{}, errors.Wrap(err, errInfo)
 	}
 	at.State = info.State
-	at.Ledger = int64(info.Ledger.Num)                      //nolint:gosec // Ledger numbers are far below 2^63.
 	at.AuthenticatedPeers = int32(info.Peers.Authenticated) //nolint:gosec // Peer counts are small.
+	coreLedger.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Num))
 
 	want := requiredState(p)
 	if info.State != want {

@@ -23,7 +23,33 @@ import (
 // Setup adds the PeerSync controller to mgr.
 func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 	name := managed.ControllerName(v1alpha1.PeerSyncGroupKind)
+	var extra []managed.ReconcilerOption
+	if o.MetricOptions != nil {
+		extra = append(extra, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
+		if o.MetricOptions.MRStateMetrics != nil {
+			recorder := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics, &v1alpha1.PeerSyncList{}, o.MetricOptions.PollStateMetricInterval)
+			if err := mgr.Add(recorder); err != nil {
+				return errors.Wrap(err, "cannot register PeerSync state metrics recorder")
+			}
+		}
+	}
+	r := newReconciler(mgr, o, deps, extra...)
+
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(name).
+		WithOptions(o.ForControllerRuntime()).
+		WithEventFilter(resource.DesiredStateChanged()).
+		For(&v1alpha1.PeerSync{}).
+		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+}
+
+// newReconciler is the managed reconciler for PeerSyncs, with extra options
+// after ours.
+func newReconciler(mgr ctrl.Manager, o controller.Options, deps Deps, extra ...managed.ReconcilerOption) *managed.Reconciler {
+	name := managed.ControllerName(v1alpha1.PeerSyncGroupKind)
 	deps = deps.withDefaults()
+	// A poll that changes nothing writes nothing: see skipunchanged.go.
+	kube := newUnchangedSkipper(mgr.GetClient())
 
 	opts := []managed.ReconcilerOption{
 		managed.WithTypedExternalConnector[*v1alpha1.PeerSync](&connector{
@@ -35,28 +61,12 @@ func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 		managed.WithPollInterval(o.PollInterval),
 		managed.WithPollIntervalHook(pollInterval(deps.Now)),
 		managed.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name))), //nolint:staticcheck // crossplane-runtime's recorder takes the core/v1 events API.
+		managed.WithFinalizer(ledgerForgetter{Finalizer: resource.NewAPIFinalizer(kube, managed.FinalizerName)}),
 	}
 	if o.Features != nil && o.Features.Enabled(feature.EnableBetaManagementPolicies) {
 		opts = append(opts, managed.WithManagementPolicies())
 	}
-	if o.MetricOptions != nil {
-		opts = append(opts, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
-		if o.MetricOptions.MRStateMetrics != nil {
-			recorder := statemetrics.NewMRStateRecorder(mgr.GetClient(), o.Logger, o.MetricOptions.MRStateMetrics, &v1alpha1.PeerSyncList{}, o.MetricOptions.PollStateMetricInterval)
-			if err := mgr.Add(recorder); err != nil {
-				return errors.Wrap(err, "cannot register PeerSync state metrics recorder")
-			}
-		}
-	}
-
-	r := managed.NewReconciler(mgr, resource.ManagedKind(v1alpha1.PeerSyncGroupVersionKind), opts...)
-
-	return ctrl.NewControllerManagedBy(mgr).
-		Named(name).
-		WithOptions(o.ForControllerRuntime()).
-		WithEventFilter(resource.DesiredStateChanged()).
-		For(&v1alpha1.PeerSync{}).
-		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
+	return managed.NewReconciler(writeSkippingManager{Manager: mgr, client: kube}, resource.ManagedKind(v1alpha1.PeerSyncGroupVersionKind), append(opts, extra...)...)
 }
 
 // pollInterval checks a PeerSync again soon when peers are still due after a

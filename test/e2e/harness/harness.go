@@ -71,6 +71,8 @@ type ControlPlane struct {
 	Client     client.Client
 	// FunctionAddress is where our function serves gRPC.
 	FunctionAddress string
+	// ProviderMetricsURL is our provider's Prometheus endpoint.
+	ProviderMetricsURL string
 
 	env   *envtest.Environment
 	procs []*process

@@ -37,6 +37,7 @@ func (cp *ControlPlane) startProvider(ctx context.Context, extraArgs []string) e
 		return err
 	}
 	cp.procs = append(cp.procs, p)
+	cp.ProviderMetricsURL = fmt.Sprintf("http://127.0.0.1:%d/metrics", metricsPort)
 	return waitHealthy(ctx, p, fmt.Sprintf("http://127.0.0.1:%d/healthz", healthPort))
 }
 
