@@ -12,8 +12,12 @@ import (
 // left peers due that maxConnectsPerReconcile did not reach. Waiting a full
 // poll instead would make a node with many new peers (a large directory
 // coming up) take maxConnectsPerReconcile per minute; this keeps /connect
-// calls in bursts of at most maxConnectsPerReconcile a few seconds apart.
-const connectPace = 5 * time.Second
+// calls in bursts of at most maxConnectsPerReconcile a second apart. With the
+// default 10 per burst that is 30 per core tick: under the 50 connections
+// core opens per 3 s tick and its 56 outbound pending slots
+// (stellar-core src/overlay/OverlayManagerImpl.cpp, tick). At 5 s a node
+// joining 20 validators at once waited a whole pace for its second burst.
+const connectPace = time.Second
 
 // connectsDue reports whether the provider may call /connect now for a peer
 // the status lists as missing: core is in the required state, updates are
