@@ -24,8 +24,13 @@ CONTROLLER_GEN := $(TOOLS_DIR)/codegen-$(CODEGEN_VERSION)/controller-gen
 ANGRYJET := $(TOOLS_DIR)/codegen-$(CODEGEN_VERSION)/angryjet
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(TOOLS_DIR)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+# promrules (tools/promrules) checks Prometheus rule files with Prometheus's own rulefmt and PromQL parser.
+PROMETHEUS_VERSION := v0.316.0
+PROMRULES := $(TOOLS_DIR)/promrules-$(PROMETHEUS_VERSION)/promrules
 
-TOOL_BINARIES := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE) $(CROSSPLANE_CRDS)/.copied $(CROSSPLANE_CLI) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
+TOOL_BINARIES := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE) $(CROSSPLANE_CRDS)/.copied $(CROSSPLANE_CLI) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT) $(ACTIONLINT) $(PROMRULES)
 
 # The e2e harness finds the binaries through these variables.
 export E2E_ETCD := $(ETCD)
@@ -34,6 +39,8 @@ export E2E_KUBE_CONTROLLER_MANAGER := $(KUBE_CONTROLLER_MANAGER)
 export E2E_CROSSPLANE := $(CROSSPLANE)
 export E2E_CROSSPLANE_CRDS := $(CROSSPLANE_CRDS)
 export E2E_CROSSPLANE_CLI := $(CROSSPLANE_CLI)
+# The monitoring tests (test/monitoring) check examples/monitoring with it.
+export STELLAR_PEERS_PROMRULES := $(PROMRULES)
 
 # The crossplane-tools pseudo-version has no checksum database entry; its hash is pinned in tools/codegen/go.sum.
 export GONOSUMDB := github.com/crossplane/crossplane-tools
@@ -82,6 +89,12 @@ $(ANGRYJET):
 $(GOLANGCI_LINT):
 	cd tools/golangci-lint && go build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
+$(ACTIONLINT):
+	cd tools/actionlint && go build -o $@ github.com/rhysd/actionlint/cmd/actionlint
+
+$(PROMRULES): tools/promrules/main.go tools/promrules/go.mod
+	cd tools/promrules && go build -o $@ .
+
 # ---------------------------------------------------------------------------------------------------------
 # Code generation
 
@@ -120,8 +133,13 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags e2e ./...
 	$(GOLANGCI_LINT) run --build-tags scale ./test/e2e/scale/
 
+# actionlint also runs shellcheck on `run:` steps when shellcheck is on PATH; it is optional.
+.PHONY: lint-workflows
+lint-workflows: $(ACTIONLINT) ## Lint the GitHub Actions workflows.
+	$(ACTIONLINT) -no-color .github/workflows/*.yaml
+
 .PHONY: check
-check: fmt-check vet check-generate lint ## Static checks: gofmt, vet, generated code, lint.
+check: fmt-check vet check-generate lint lint-workflows ## Static checks: gofmt, vet, generated code, lint, workflows.
 
 .PHONY: unit
 unit: tools xpkg ## Unit tests (the crossplane CLI and package tests need the pinned binaries and the packages).
