@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"time"
 
 	"github.com/prometheus/common/model"
 	"github.com/prometheus/prometheus/model/labels"
@@ -80,7 +79,7 @@ func check(file string) ([]ruleLine, []error) {
 			}
 			l := ruleLine{File: file, Group: g.Name, Alert: r.Alert, Record: r.Record, Metrics: metricNames(expr)}
 			if r.For != 0 {
-				l.For = time.Duration(r.For).String()
+				l.For = r.For.String()
 			}
 			lines = append(lines, l)
 		}
