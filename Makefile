@@ -98,11 +98,14 @@ $(PROMRULES): tools/promrules/main.go tools/promrules/go.mod
 # ---------------------------------------------------------------------------------------------------------
 # Code generation
 
-GENERATED := apis package/function/input package/provider/crds
+GENERATED := apis package/function/input package/provider/crds docs/reference.md
+# The field reference covers every XRD and CRD in these folders; a new file in them is picked up as it is.
+REFERENCE_SOURCES := apis/stellarpeers package/function/input package/provider/crds
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) $(ANGRYJET) ## Regenerate deepcopy, managed methods and CRDs.
+generate: $(CONTROLLER_GEN) $(ANGRYJET) ## Regenerate deepcopy, managed methods, CRDs and docs/reference.md.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) ANGRYJET=$(ANGRYJET) go generate -tags generate ./apis/
+	go run ./hack/fieldref -out docs/reference.md $(REFERENCE_SOURCES)
 
 # check-generate regenerates and fails if anything changed, so stale committed output cannot pass CI.
 .PHONY: check-generate
