@@ -24,8 +24,13 @@ CONTROLLER_GEN := $(TOOLS_DIR)/codegen-$(CODEGEN_VERSION)/controller-gen
 ANGRYJET := $(TOOLS_DIR)/codegen-$(CODEGEN_VERSION)/angryjet
 GOLANGCI_LINT_VERSION := v2.15.0
 GOLANGCI_LINT := $(TOOLS_DIR)/golangci-lint-$(GOLANGCI_LINT_VERSION)/golangci-lint
+ACTIONLINT_VERSION := v1.7.12
+ACTIONLINT := $(TOOLS_DIR)/actionlint-$(ACTIONLINT_VERSION)/actionlint
+# promrules (tools/promrules) checks Prometheus rule files with Prometheus's own rulefmt and PromQL parser.
+PROMETHEUS_VERSION := v0.316.0
+PROMRULES := $(TOOLS_DIR)/promrules-$(PROMETHEUS_VERSION)/promrules
 
-TOOL_BINARIES := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE) $(CROSSPLANE_CRDS)/.copied $(CROSSPLANE_CLI) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT)
+TOOL_BINARIES := $(ETCD) $(KUBE_APISERVER) $(KUBE_CONTROLLER_MANAGER) $(CROSSPLANE) $(CROSSPLANE_CRDS)/.copied $(CROSSPLANE_CLI) $(CONTROLLER_GEN) $(ANGRYJET) $(GOLANGCI_LINT) $(ACTIONLINT) $(PROMRULES)
 
 # The e2e harness finds the binaries through these variables.
 export E2E_ETCD := $(ETCD)
@@ -34,6 +39,8 @@ export E2E_KUBE_CONTROLLER_MANAGER := $(KUBE_CONTROLLER_MANAGER)
 export E2E_CROSSPLANE := $(CROSSPLANE)
 export E2E_CROSSPLANE_CRDS := $(CROSSPLANE_CRDS)
 export E2E_CROSSPLANE_CLI := $(CROSSPLANE_CLI)
+# The monitoring tests (test/monitoring) check examples/monitoring with it.
+export STELLAR_PEERS_PROMRULES := $(PROMRULES)
 
 # The crossplane-tools pseudo-version has no checksum database entry; its hash is pinned in tools/codegen/go.sum.
 export GONOSUMDB := github.com/crossplane/crossplane-tools
@@ -82,14 +89,23 @@ $(ANGRYJET):
 $(GOLANGCI_LINT):
 	cd tools/golangci-lint && go build -o $@ github.com/golangci/golangci-lint/v2/cmd/golangci-lint
 
+$(ACTIONLINT):
+	cd tools/actionlint && go build -o $@ github.com/rhysd/actionlint/cmd/actionlint
+
+$(PROMRULES): tools/promrules/main.go tools/promrules/go.mod
+	cd tools/promrules && go build -o $@ .
+
 # ---------------------------------------------------------------------------------------------------------
 # Code generation
 
-GENERATED := apis package/function/input package/provider/crds
+GENERATED := apis package/function/input package/provider/crds docs/reference.md
+# The field reference covers every XRD and CRD in these folders; a new file in them is picked up as it is.
+REFERENCE_SOURCES := apis/stellarpeers package/function/input package/provider/crds
 
 .PHONY: generate
-generate: $(CONTROLLER_GEN) $(ANGRYJET) ## Regenerate deepcopy, managed methods and CRDs.
+generate: $(CONTROLLER_GEN) $(ANGRYJET) ## Regenerate deepcopy, managed methods, CRDs and docs/reference.md.
 	CONTROLLER_GEN=$(CONTROLLER_GEN) ANGRYJET=$(ANGRYJET) go generate -tags generate ./apis/
+	go run ./hack/fieldref -out docs/reference.md $(REFERENCE_SOURCES)
 
 # check-generate regenerates and fails if anything changed, so stale committed output cannot pass CI.
 .PHONY: check-generate
@@ -120,11 +136,16 @@ lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags e2e ./...
 	$(GOLANGCI_LINT) run --build-tags scale ./test/e2e/scale/
 
+# actionlint also runs shellcheck on `run:` steps when shellcheck is on PATH; it is optional.
+.PHONY: lint-workflows
+lint-workflows: $(ACTIONLINT) ## Lint the GitHub Actions workflows.
+	$(ACTIONLINT) -no-color .github/workflows/*.yaml
+
 .PHONY: check
-check: fmt-check vet check-generate lint ## Static checks: gofmt, vet, generated code, lint.
+check: fmt-check vet check-generate lint lint-workflows ## Static checks: gofmt, vet, generated code, lint, workflows.
 
 .PHONY: unit
-unit: tools xpkg ## Unit tests (the crossplane CLI and package tests need the pinned binaries and the packages).
+unit: tools xpkg xpkg-all ## Unit tests (the crossplane CLI and package tests need the pinned binaries and the packages).
 	go test -count=1 ./...
 
 E2E_RUN_DIR ?= $(CURDIR)/_output/e2e
@@ -172,23 +193,36 @@ clean: ## Remove test output (keeps the tool cache).
 # _output/xpkg/root/ (xpkg build takes every YAML below its root), and nothing is rebuilt unless its inputs change.
 
 PACKAGE_VERSION ?= v0.1.0
-PACKAGE_REGISTRY ?= ghcr.io/stellarpeers
+# `make publish REGISTRY=...` builds for that registry: the Configuration's dependsOn names its packages there.
+PACKAGE_REGISTRY ?= $(or $(REGISTRY),ghcr.io/stellarpeers)
 PACKAGE_ARCH ?= amd64
+# The arches `make xpkg-all` and `make publish` build the Function and Provider for; published, each is an index.
+PACKAGE_ARCHES ?= amd64 arm64
 XPKG_DIR := $(CURDIR)/_output/xpkg
 IMAGE_DIR := $(CURDIR)/_output/images
 BIN_DIR := $(CURDIR)/_output/bin/linux_$(PACKAGE_ARCH)
 
-FUNCTION_XPKG := $(XPKG_DIR)/function-stellar-peers-$(PACKAGE_VERSION).xpkg
-PROVIDER_XPKG := $(XPKG_DIR)/provider-stellar-core-$(PACKAGE_VERSION).xpkg
+# Runtime images and the packages embedding them carry their arch in their names, so building another arch never
+# reuses an artifact of the wrong one.
+FUNCTION_XPKG := $(XPKG_DIR)/function-stellar-peers-$(PACKAGE_VERSION)-linux-$(PACKAGE_ARCH).xpkg
+PROVIDER_XPKG := $(XPKG_DIR)/provider-stellar-core-$(PACKAGE_VERSION)-linux-$(PACKAGE_ARCH).xpkg
 CONFIGURATION_XPKG := $(XPKG_DIR)/configuration-stellar-peers-$(PACKAGE_VERSION).xpkg
-FUNCTION_IMAGE := $(IMAGE_DIR)/function-stellar-peers-$(PACKAGE_VERSION).tar
-PROVIDER_IMAGE := $(IMAGE_DIR)/provider-stellar-core-$(PACKAGE_VERSION).tar
+FUNCTION_IMAGE := $(IMAGE_DIR)/function-stellar-peers-$(PACKAGE_VERSION)-linux-$(PACKAGE_ARCH).tar
+PROVIDER_IMAGE := $(IMAGE_DIR)/provider-stellar-core-$(PACKAGE_VERSION)-linux-$(PACKAGE_ARCH).tar
+# arch_xpkgs lists a package's per-arch files for PACKAGE_ARCHES, comma separated as `xpkg push -f` takes them.
+comma := ,
+empty :=
+space := $(empty) $(empty)
+arch_xpkgs = $(subst $(space),$(comma),$(foreach a,$(PACKAGE_ARCHES),$(XPKG_DIR)/$(1)-$(PACKAGE_VERSION)-linux-$(a).xpkg))
 
 # The package tests (test/packages) read the built packages through these.
 export STELLAR_PEERS_FUNCTION_XPKG := $(FUNCTION_XPKG)
 export STELLAR_PEERS_PROVIDER_XPKG := $(PROVIDER_XPKG)
 export STELLAR_PEERS_CONFIGURATION_XPKG := $(CONFIGURATION_XPKG)
 export STELLAR_PEERS_PACKAGE_VERSION := $(PACKAGE_VERSION)
+export STELLAR_PEERS_PACKAGE_ARCHES := $(PACKAGE_ARCHES)
+export STELLAR_PEERS_FUNCTION_XPKGS := $(call arch_xpkgs,function-stellar-peers)
+export STELLAR_PEERS_PROVIDER_XPKGS := $(call arch_xpkgs,provider-stellar-core)
 
 # Conservative inputs of the runtime binaries: any non-test Go file of the module outside tests and tools.
 RUNTIME_GO_SOURCES := go.mod go.sum $(shell find fn provider internal apis -name '*.go' ! -name '*_test.go' 2>/dev/null)
@@ -201,7 +235,23 @@ IMAGE_LABELS = --label org.opencontainers.image.source=https://github.com/stella
 images: $(FUNCTION_IMAGE) $(PROVIDER_IMAGE) ## Build the runtime image tarballs (no Docker).
 
 .PHONY: xpkg
-xpkg: $(FUNCTION_XPKG) $(PROVIDER_XPKG) $(CONFIGURATION_XPKG) ## Build the three .xpkg packages into _output/xpkg.
+xpkg: $(FUNCTION_XPKG) $(PROVIDER_XPKG) $(CONFIGURATION_XPKG) ## Build the three .xpkg packages into _output/xpkg (PACKAGE_ARCH).
+
+.PHONY: runtime-xpkgs
+runtime-xpkgs: $(FUNCTION_XPKG) $(PROVIDER_XPKG)
+
+.PHONY: xpkg-all
+xpkg-all: $(CONFIGURATION_XPKG) ## Build the Function and Provider for every arch in PACKAGE_ARCHES, and the Configuration.
+	@for a in $(PACKAGE_ARCHES); do $(MAKE) --no-print-directory runtime-xpkgs PACKAGE_ARCH=$$a; done
+
+# Pushes with the pinned CLI and the local docker credentials (`docker login` first). Several files pushed to one
+# tag become an OCI index whose manifests carry each package's platform, which Crossplane resolves per node.
+.PHONY: publish
+publish: xpkg-all ## Push the packages to REGISTRY: Function and Provider as linux/amd64 and linux/arm64 indexes.
+	@test -n "$(REGISTRY)" || { echo "publish: set REGISTRY, e.g. make publish REGISTRY=ghcr.io/example"; exit 1; }
+	$(CROSSPLANE_CLI) xpkg push -f $(call arch_xpkgs,function-stellar-peers) $(REGISTRY)/function-stellar-peers:$(PACKAGE_VERSION)
+	$(CROSSPLANE_CLI) xpkg push -f $(call arch_xpkgs,provider-stellar-core) $(REGISTRY)/provider-stellar-core:$(PACKAGE_VERSION)
+	$(CROSSPLANE_CLI) xpkg push -f $(CONFIGURATION_XPKG) $(REGISTRY)/configuration-stellar-peers:$(PACKAGE_VERSION)
 
 $(BIN_DIR)/function-stellar-peers: $(RUNTIME_GO_SOURCES)
 	GOOS=linux GOARCH=$(PACKAGE_ARCH) go build -trimpath -ldflags "-s -w" -o $@ ./fn
@@ -226,21 +276,32 @@ $(PROVIDER_IMAGE): $(BIN_DIR)/provider-stellar-core $(IMAGE_TOOL_SOURCES)
 XPKG_NO_EXAMPLES := $(XPKG_DIR)/root/no-examples
 XPKG_BUILD = mkdir -p $(XPKG_NO_EXAMPLES) && $(CROSSPLANE_CLI) xpkg build --examples-root=$(XPKG_NO_EXAMPLES)
 
+FUNCTION_ROOT := $(XPKG_DIR)/root/function-linux-$(PACKAGE_ARCH)
+PROVIDER_ROOT := $(XPKG_DIR)/root/provider-linux-$(PACKAGE_ARCH)
+
 $(FUNCTION_XPKG): $(CROSSPLANE_CLI) $(FUNCTION_IMAGE) package/function/crossplane.yaml $(wildcard package/function/input/*.yaml)
-	rm -rf $(XPKG_DIR)/root/function && mkdir -p $(XPKG_DIR)/root/function/input
-	cp package/function/crossplane.yaml $(XPKG_DIR)/root/function/
-	cp package/function/input/*.yaml $(XPKG_DIR)/root/function/input/
-	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/function --embed-runtime-image-tarball=$(FUNCTION_IMAGE) -o $@
+	rm -rf $(FUNCTION_ROOT) && mkdir -p $(FUNCTION_ROOT)/input
+	cp package/function/crossplane.yaml $(FUNCTION_ROOT)/
+	cp package/function/input/*.yaml $(FUNCTION_ROOT)/input/
+	$(XPKG_BUILD) --package-root=$(FUNCTION_ROOT) --embed-runtime-image-tarball=$(FUNCTION_IMAGE) -o $@
 
 $(PROVIDER_XPKG): $(CROSSPLANE_CLI) $(PROVIDER_IMAGE) package/provider/crossplane.yaml $(wildcard package/provider/crds/*.yaml)
-	rm -rf $(XPKG_DIR)/root/provider && mkdir -p $(XPKG_DIR)/root/provider/crds
-	cp package/provider/crossplane.yaml $(XPKG_DIR)/root/provider/
-	cp package/provider/crds/*.yaml $(XPKG_DIR)/root/provider/crds/
-	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/provider --embed-runtime-image-tarball=$(PROVIDER_IMAGE) -o $@
+	rm -rf $(PROVIDER_ROOT) && mkdir -p $(PROVIDER_ROOT)/crds
+	cp package/provider/crossplane.yaml $(PROVIDER_ROOT)/
+	cp package/provider/crds/*.yaml $(PROVIDER_ROOT)/crds/
+	$(XPKG_BUILD) --package-root=$(PROVIDER_ROOT) --embed-runtime-image-tarball=$(PROVIDER_IMAGE) -o $@
 
-$(CONFIGURATION_XPKG): $(CROSSPLANE_CLI) crossplane.yaml $(wildcard apis/stellarpeers/*.yaml)
+# The registry the Configuration was last built for: rewritten only when PACKAGE_REGISTRY changes, so the package
+# is rebuilt then and only then.
+REGISTRY_STAMP := $(XPKG_DIR)/configuration-registry.txt
+.PHONY: FORCE
+$(REGISTRY_STAMP): FORCE
+	@mkdir -p $(@D); if [ "$$(cat $@ 2>/dev/null)" != "$(PACKAGE_REGISTRY)" ]; then echo "$(PACKAGE_REGISTRY)" > $@; fi
+
+# crossplane.yaml names its dependencies in ghcr.io/stellarpeers; the package names them in PACKAGE_REGISTRY.
+$(CONFIGURATION_XPKG): $(CROSSPLANE_CLI) crossplane.yaml $(wildcard apis/stellarpeers/*.yaml) $(REGISTRY_STAMP)
 	rm -rf $(XPKG_DIR)/root/configuration && mkdir -p $(XPKG_DIR)/root/configuration/apis
-	cp crossplane.yaml $(XPKG_DIR)/root/configuration/
+	sed 's|package: ghcr.io/stellarpeers/|package: $(PACKAGE_REGISTRY)/|' crossplane.yaml > $(XPKG_DIR)/root/configuration/crossplane.yaml
 	cp apis/stellarpeers/*.yaml $(XPKG_DIR)/root/configuration/apis/
 	$(XPKG_BUILD) --package-root=$(XPKG_DIR)/root/configuration -o $@
 

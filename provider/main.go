@@ -25,6 +25,7 @@ import (
 	"github.com/stellarpeers/stellar-peers/apis"
 	stellarcontroller "github.com/stellarpeers/stellar-peers/provider/controller"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
+	"github.com/stellarpeers/stellar-peers/provider/statusmetrics"
 )
 
 type cli struct {
@@ -75,7 +76,7 @@ func main() {
 
 	mrMetrics := managed.NewMRMetricRecorder()
 	stateMetrics := statemetrics.NewMRStateMetrics()
-	metrics.Registry.MustRegister(mrMetrics, stateMetrics)
+	metrics.Registry.MustRegister(mrMetrics, stateMetrics, statusmetrics.New(mgr.GetCache()))
 
 	o := controller.Options{
 		Logger:                  log,

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/stellarpeers/stellar-peers/test/argocd"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -78,6 +79,12 @@ func TestDiscoveryLoop(t *testing.T) {
 	assertNodeConfigs(ctx, t, validators)
 	t.Logf("convergence: %d ms (claim created -> listed in the directory and every validator's config, every validator connected to it)", time.Since(start).Milliseconds())
 	assertNoRedundantConnects(t, append(validators, watcher))
+
+	// What Argo CD shows for a converged validator's PeerSync and the directory. Its claim and composite stay
+	// Progressing: Crossplane 2.4 counts a composed resource ready only when the function says READY_TRUE, and the
+	// node step leaves the PeerSync's readiness unspecified.
+	assertArgoHealth(ctx, t, peerSyncGVK, "team-a", "alice", argocd.Healthy, "peersync-ready", "all validators connected")
+	assertArgoHealth(ctx, t, directoryGVK, "", "testnet", argocd.Healthy, "directory-ready", "all validators connected")
 }
 
 // waitConverged waits until every validator is connected to every other.

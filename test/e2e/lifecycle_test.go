@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
+	"github.com/stellarpeers/stellar-peers/test/argocd"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -92,6 +93,7 @@ func TestSuspendThenDelete(t *testing.T) {
 		failWithLogs(t, "%v", err)
 	}
 	waitListed(ctx, t, erin, false)
+	assertClaimArgoHealth(ctx, t, claimKey{erin.Namespace, erin.Name}, argocd.Suspended, "validator-suspended", "claim suspended")
 	for _, other := range validatorsOf(ctx, t) {
 		waitFor(ctx, t, fmt.Sprintf("%s/%s config drops the suspended validator", other.ns, other.name), func(ctx context.Context) (bool, string, error) {
 			cm, err := cp.Get(ctx, configMapGVK, other.ns, other.name+"-stellar-core")
@@ -135,6 +137,8 @@ func TestHealthGate(t *testing.T) {
 		failWithLogs(t, "%v", err)
 	}
 	waitPeerSyncCondition(ctx, t, gail, "Ready", "False", "CatchingUp")
+	assertArgoHealth(ctx, t, peerSyncGVK, gail.Namespace, gail.Name, argocd.Progressing, "peersync-catching-up", "core catching up")
+	assertClaimArgoHealth(ctx, t, claimKey{gail.Namespace, gail.Name}, argocd.Progressing, "validator-catching-up", "core catching up")
 	assertOnlyInfo(t, gail)
 
 	gail.Core.SetState(coresim.StateBooting)
@@ -145,6 +149,7 @@ func TestHealthGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitPeerSyncCondition(ctx, t, gail, "Synced", "False", "")
+	assertArgoHealth(ctx, t, peerSyncGVK, gail.Namespace, gail.Name, argocd.Degraded, "peersync-unreachable", "core unreachable")
 	if err := sims.Restart(gail, coresim.StateSynced); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/stellarpeers/stellar-peers/test/argocd"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -61,6 +62,7 @@ func TestShrinkGuard(t *testing.T) {
 		}
 		return false, fmt.Sprintf("ShrinkHeld=%s %s: %s", s, r, m), nil
 	})
+	assertArgoHealth(ctx, t, directoryGVK, "", "custom", argocd.Degraded, "directory-shrink-held", "shrink held")
 	// It never takes the large step.
 	if got, err := peerCount(ctx); err != nil || got == "1" {
 		t.Errorf("custom-peers peer_count = %s (%v) while the shrink is held; it must not have shrunk to 1", got, err)

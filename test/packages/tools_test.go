@@ -36,6 +36,18 @@ func requirePath(t *testing.T, env, hint string) string {
 	return ""
 }
 
+// requirePathValue is requirePath for one file of a list the environment variable names.
+func requirePathValue(t *testing.T, env, p string) {
+	t.Helper()
+	if _, err := os.Stat(p); err == nil {
+		return
+	}
+	if os.Getenv(envRequireTools) != "" {
+		t.Fatalf("%s names %s, which does not exist (`make xpkg-all`)", env, p)
+	}
+	t.Skipf("%s names %s, which does not exist; `make unit` runs this test", env, p)
+}
+
 // repoPath is a path relative to the repository root.
 func repoPath(elem ...string) string {
 	return filepath.Join(append([]string{"..", ".."}, elem...)...)

@@ -43,13 +43,22 @@ func Load(file string) (*Package, error) {
 	if err != nil {
 		return nil, fmt.Errorf("cannot read %s as an image: %w", file, err)
 	}
+	p, err := FromImage(img)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	return p, nil
+}
+
+// FromImage reads a package image, e.g. one pulled from a registry.
+func FromImage(img v1.Image) (*Package, error) {
 	d, err := img.Digest()
 	if err != nil {
-		return nil, fmt.Errorf("cannot compute the digest of %s: %w", file, err)
+		return nil, fmt.Errorf("cannot compute the digest: %w", err)
 	}
 	stream, err := packageStream(img)
 	if err != nil {
-		return nil, fmt.Errorf("cannot read %s: %w", file, err)
+		return nil, err
 	}
 	return &Package{Image: img, Digest: d, Stream: stream}, nil
 }
