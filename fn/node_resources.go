@@ -190,7 +190,7 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		return errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
 	}
 	// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
-	setDesired(rsp, resourcePeerSync, s, fnv1.Ready_READY_UNSPECIFIED)
+	setDesired(rsp, resourcePeerSync, s, peerSyncReady(req))
 	return nil
 }
 
