@@ -80,12 +80,19 @@ const directoryXR = `{
   "spec": {"network": "Testnet", "crossplane": {"compositionRef": {"name": "stellar-peer-directory"}}}
 }`
 
-// ourInput is function-stellar-peers' directory step input.
-const ourInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "DirectoryInput"}`
+// ourInput is function-stellar-peers' directory step input. It names the
+// XStellarNodes as a foreign node kind, so that it reads the same node
+// objects as the template: by default the directory reads peer cards alone.
+const ourInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "DirectoryInput", "nodes": {"apiVersion": "stellarpeers.io/v1alpha1", "kind": "XStellarNode"}}`
+
+// requirementPeerCards is function-stellar-peers' peer card requirement,
+// resolved here with none: the nodes carry every peer.
+const requirementPeerCards = "peer-cards"
 
 // Request is the RunFunctionRequest Crossplane 2.4 sends once it has
-// resolved the nodes requirement: the observed directory, an empty desired
-// state, the step's input and the nodes in required_resources.
+// resolved the requirements: the observed directory, an empty desired
+// state, the step's input, the nodes and no peer cards in
+// required_resources.
 func Request(input *structpb.Struct, nodes []*fnv1.Resource) *fnv1.RunFunctionRequest {
 	return &fnv1.RunFunctionRequest{
 		Meta:     &fnv1.RequestMeta{Tag: "bench"},
@@ -93,7 +100,8 @@ func Request(input *structpb.Struct, nodes []*fnv1.Resource) *fnv1.RunFunctionRe
 		Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(directoryXR)}},
 		Desired:  &fnv1.State{Composite: &fnv1.Resource{Resource: &structpb.Struct{Fields: map[string]*structpb.Value{}}}},
 		RequiredResources: map[string]*fnv1.Resources{
-			RequirementNodes: {Items: nodes},
+			RequirementNodes:     {Items: nodes},
+			requirementPeerCards: {},
 		},
 	}
 }
