@@ -17,6 +17,7 @@ const (
 	DefaultMaxPeers                = 32
 	DefaultClusterDomain           = "cluster.local"
 	DefaultImage                   = "stellar/stellar-core"
+	DefaultHistoryImage            = "busybox:1.37.0"
 )
 
 // DirectoryInput configures the directory step: which node objects to
@@ -175,6 +176,13 @@ type NodeInput struct {
 	// +optional
 	// +kubebuilder:default="stellar/stellar-core"
 	Image string `json:"image,omitempty"`
+
+	// HistoryImage serves a publishing node's archive (spec.history.publish)
+	// over HTTP: any image with busybox's httpd, which is run as
+	// "httpd -f -p <port> -h /data/history".
+	// +optional
+	// +kubebuilder:default="busybox:1.37.0"
+	HistoryImage string `json:"historyImage,omitempty"`
 
 	// ClusterDomain is the cluster's DNS domain, for the stable host names.
 	// +optional
