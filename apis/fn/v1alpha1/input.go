@@ -35,7 +35,10 @@ type DirectoryInput struct {
 	// cards the node step composes: a foreign kind such as the original
 	// operator's StellarNode (stellar.org/v1alpha1). Every object of this
 	// apiVersion and kind is required, and only those of the directory's
-	// network are kept. Omit it to discover from peer cards alone.
+	// network are kept: spec.network matched in any case, the operator's
+	// serde forms included ("testnet", {"custom": "<passphrase>"}); a Custom
+	// directory with spec.networkPassphrase keeps only the Custom nodes of
+	// that passphrase. Omit it to discover from peer cards alone.
 	// +optional
 	Nodes *NodeSource `json:"nodes,omitempty"`
 
