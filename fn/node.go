@@ -43,7 +43,7 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 		return
 	}
 
-	// Both requirements follow from the observed composite and the required
+	// Every requirement follows from the observed composite and the required
 	// resources, so they are the same on every call once resolved.
 	require(rsp, requirementDirectories, &fnv1.ResourceSelector{
 		ApiVersion: or(in.Directory.APIVersion, v1alpha1.DefaultDirectoryAPIVersion),
