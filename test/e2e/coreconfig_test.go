@@ -133,3 +133,58 @@ func waitCoreConfig(ctx context.Context, t *testing.T, n *harness.SimNode, statu
 		return true, "", nil
 	})
 }
+
+// TestOrganizationIncludesDirectory: three HIGH validators of one home domain that include the directory in their
+// quorum. Each is refused until the organization's three peer cards exist (a HIGH domain needs three validators),
+// is woken by the others' cards, and then runs with the other two, and their archives, in its quorum.
+func TestOrganizationIncludesDirectory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	defer beginScenario(ctx, t, "testnet")()
+	ensureTestnet(ctx, t)
+
+	var org []*harness.SimNode
+	var claims []*unstructured.Unstructured
+	for _, name := range []string{"org-1", "org-2", "org-3"} {
+		n, err := sims.Start("team-c", name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		claim := n.Claim("Validator", "Testnet")
+		_ = unstructured.SetNestedField(claim.Object, "org.e2e.example", "spec", "validator", "homeDomain")
+		_ = unstructured.SetNestedField(claim.Object, "HIGH", "spec", "validator", "quality")
+		_ = unstructured.SetNestedField(claim.Object, true, "spec", "quorum", "includeDirectory")
+		_ = unstructured.SetNestedField(claim.Object, true, "spec", "history", "publish")
+		org, claims = append(org, n), append(claims, claim)
+	}
+	// The first alone: its domain has one HIGH validator.
+	if err := cp.Apply(ctx, claims[0]); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	waitCoreConfig(ctx, t, org[0], "False", "Refused", "[redundancy]")
+	// The others: each one's card wakes the rest.
+	if err := cp.Apply(ctx, claims[1:]...); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	for _, n := range org {
+		waitCoreConfig(ctx, t, n, "True", "Accepted", "")
+		waitFor(ctx, t, fmt.Sprintf("%s/%s runs with the organization's other validators and their archives in its quorum", n.Namespace, n.Name), func(ctx context.Context) (bool, string, error) {
+			if _, err := cp.Get(ctx, statefulSetGVK, n.Namespace, n.Name); err != nil {
+				return false, "", err
+			}
+			cm, err := cp.Get(ctx, configMapGVK, n.Namespace, n.Name+"-stellar-core")
+			if err != nil {
+				return false, "", err
+			}
+			cfg, _, _ := unstructured.NestedString(cm.Object, "data", "stellar-core.cfg")
+			for _, other := range org {
+				archive := fmt.Sprintf("curl -sf http://%s-0.%s.%s.svc.cluster.local:11627/{0} -o {1}", other.Name, other.Name, other.Namespace)
+				if listed := strings.Contains(cfg, other.PublicKey()) && strings.Contains(cfg, archive); listed != (other != n) {
+					return false, fmt.Sprintf("lists %s/%s with its archive: %v, want %v:\n%s", other.Namespace, other.Name, listed, other != n, cfg), nil
+				}
+			}
+			return true, "", nil
+		})
+	}
+	deleteClaims(ctx, t, org...)
+}
