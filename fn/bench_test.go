@@ -6,12 +6,14 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/bench"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
 func BenchmarkRunFunctionDirectory(b *testing.B) {
@@ -37,6 +39,36 @@ func BenchmarkRunFunctionDirectory(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(proto.Size(req.GetRequiredResources()[requirementNodes]))/float64(n), "req-B/node")
+		})
+	}
+}
+
+// BenchmarkRunFunctionNode is the node step of a Testnet validator whose
+// directory lists n peers: it renders and checks a config on every call.
+func BenchmarkRunFunctionNode(b *testing.B) {
+	for _, n := range []int{3, 100, 1000} {
+		b.Run(fmt.Sprintf("peers=%d", n), func(b *testing.B) {
+			ps := make([]peers.Peer, n)
+			for i := range ps {
+				name := fmt.Sprintf("validator-%04d", i)
+				ps[i] = peers.Peer{Name: name, Namespace: "team", NodeType: peers.NodeTypeValidator, Host: name + "-0." + name + ".team.svc.cluster.local", Port: 11625}
+			}
+			cm := configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), map[string]*structpb.Value{
+				peers.KeyPeersJSON: structpb.NewStringValue(peers.Render(ps, false).PeersJSON),
+			})
+			req := &fnv1.RunFunctionRequest{
+				Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", "", "")},
+				RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: {Items: []*fnv1.Resource{{Resource: cm}}}},
+			}
+			f := &Function{log: logging.NewNopLogger()}
+			b.ReportAllocs()
+			for b.Loop() {
+				req.Desired = nil
+				rsp, err := f.RunFunction(context.Background(), req)
+				if err != nil || rsp.GetDesired().GetResources()[resourceStatefulSet] == nil {
+					b.Fatalf("no StatefulSet: %v %v", err, rsp.GetResults())
+				}
+			}
 		})
 	}
 }

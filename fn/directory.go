@@ -35,7 +35,9 @@ const (
 // directorySettings is the directory's spec, resolved against the input and
 // the defaults.
 type directorySettings struct {
-	network          string
+	network string
+	// passphrase is a Custom directory's spec.networkPassphrase, "" else.
+	passphrase       string
 	networkLabel     string
 	anyCustomNetwork bool
 	configMap        v1alpha1.ConfigMapRef
@@ -119,7 +121,7 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	}
 
 	d := peers.Discover(objects(cards), objects(nodes), s.external, peers.Options{
-		Network: s.network, NetworkLabel: s.networkLabel, AnyCustomNetwork: s.anyCustomNetwork,
+		Network: s.network, Passphrase: s.passphrase, NetworkLabel: s.networkLabel, AnyCustomNetwork: s.anyCustomNetwork,
 		Selector: s.selector, ClusterDomain: s.clusterDomain,
 	})
 	ws := make([]error, len(d.Warnings))
@@ -268,6 +270,9 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
 	}
 	s.networkLabel = peers.NetworkLabel(s.network, peers.StringOr(spec, "", "networkPassphrase"))
+	if strings.EqualFold(s.network, "Custom") {
+		s.passphrase = peers.StringOr(spec, "", "networkPassphrase")
+	}
 	if strings.EqualFold(s.network, "Custom") && !peers.Present(spec, "networkPassphrase") {
 		// Without the passphrase the directory cannot tell custom networks
 		// apart: it lists the validators of every one of them, as before.

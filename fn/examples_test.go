@@ -59,9 +59,15 @@ func renderLike(t *testing.T, dir string, observed map[string]*fnv1.Resource) *f
 	comp := loadYAML(t, filepath.Join(dir, "composition.yaml"))[0]
 	input := peers.Field(comp, "spec", "pipeline").GetListValue().GetValues()[0].GetStructValue().GetFields()["input"].GetStructValue()
 	available := loadYAML(t, filepath.Join(dir, "required.yaml"))
-
-	f := &Function{log: logging.NewNopLogger()}
 	req := &fnv1.RunFunctionRequest{Input: input, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
+	return resolveLike(t, req, available)
+}
+
+// resolveLike calls the function with req until its requirements settle,
+// answering them from available, as Crossplane does.
+func resolveLike(t *testing.T, req *fnv1.RunFunctionRequest, available []*structpb.Struct) *fnv1.RunFunctionResponse {
+	t.Helper()
+	f := &Function{log: logging.NewNopLogger()}
 	var last *fnv1.Requirements
 	for range 5 {
 		rsp, err := f.RunFunction(context.Background(), req)

@@ -23,10 +23,36 @@ import (
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
-// xNode is an XStellarNode composite made for claim namespace/name.
+// xNode is an XStellarNode composite made for claim namespace/name. Unless
+// extraSpec says otherwise, its config is one core starts with: a validator
+// names its seed Secret and home domain, and every node of a public network
+// takes the network's preset quorum (with UNSAFE_QUORUM where one
+// organization runs the network); a Custom network's validator is its own
+// quorum and publishes the archive it reads.
 func xNode(namespace, name, nodeType, network, extraSpec, status string) *fnv1.Resource {
+	var defaults []string
+	if nodeType == peers.NodeTypeValidator && !strings.Contains(extraSpec, `"validator"`) {
+		defaults = append(defaults, fmt.Sprintf(`"validator": {"seedSecretRef": {"name": "%s-seed"}, "homeDomain": "%s.example.org"}`, name, name))
+	}
+	if !strings.Contains(extraSpec, `"quorum"`) {
+		switch strings.ToLower(network) {
+		case "mainnet":
+			defaults = append(defaults, `"quorum": {"preset": "Mainnet"}`)
+		case "testnet", "futurenet":
+			defaults = append(defaults, `"quorum": {"preset": "`+network+`", "unsafe": true}`)
+		case "custom":
+			defaults = append(defaults, `"quorum": {"unsafe": true}`)
+			if !strings.Contains(extraSpec, `"history"`) {
+				defaults = append(defaults, `"history": {"publish": true}`)
+			}
+		}
+	}
 	if extraSpec != "" {
-		extraSpec = "," + extraSpec
+		defaults = append(defaults, extraSpec)
+	}
+	extraSpec = ""
+	if len(defaults) > 0 {
+		extraSpec = "," + strings.Join(defaults, ",")
 	}
 	if status == "" {
 		status = "{}"

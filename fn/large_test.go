@@ -2,8 +2,8 @@ package main
 
 import (
 	"context"
+	"slices"
 	"sort"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -88,11 +88,9 @@ func TestLargeDirectory(t *testing.T) {
 	}
 	peerSync := fromCompressed.GetDesired().GetResources()[resourcePeerSync].GetResource()
 	// Every other validator is a known peer; the PeerSync keeps the default fan-out.
-	cfg := fromCompressed.GetDesired().GetResources()[resourceCoreConfig].GetResource()
-	_, known, _ := strings.Cut(peers.StringOr(cfg, "", "data", "stellar-core.cfg"), "KNOWN_PEERS")
-	known, _, _ = strings.Cut(known, "]")
-	if got := strings.Count(known, ".svc.cluster.local:11625\""); got != n-1 {
-		t.Errorf("node step: stellar-core.cfg lists %d known peers, want %d", got, n-1)
+	known := parseCfg(t, desiredConfig(fromCompressed)).strings("KNOWN_PEERS")
+	if got := len(known); got != n-1 || slices.Contains(known, "validator-00000-0.validator-00000.team-000.svc.cluster.local:11625") {
+		t.Errorf("node step: stellar-core.cfg lists %d known peers, want the %d others", got, n-1)
 	}
 	if got := len(peers.Field(peerSync, "spec", "forProvider", "peers").GetListValue().GetValues()); got != v1alpha1.DefaultMaxPeers {
 		t.Errorf("node step: PeerSync lists %d peers, want the fan-out %d", got, v1alpha1.DefaultMaxPeers)

@@ -26,10 +26,15 @@ const (
 	resourceService       = "service"
 	resourceStatefulSet   = "statefulset"
 	resourceCoreConfig    = "core-config"
+	resourceCaptiveConfig = "captive-core-config"
 	resourceNetworkPolicy = "network-policy"
 	resourcePeerSync      = "peer-sync"
 	resourcePeerCard      = "peer-card"
 )
+
+// conditionCoreConfig says whether stellar-core would start with the node's
+// config, and if not, which claim fields to fix.
+const conditionCoreConfig = "CoreConfig"
 
 func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput) {
 	xr := req.GetObserved().GetComposite().GetResource()
@@ -39,24 +44,47 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 		return
 	}
 
-	// Both requirements follow from the observed composite and the required
+	// Every requirement follows from the observed composite and the required
 	// resources, so they are the same on every call once resolved.
 	require(rsp, requirementDirectories, &fnv1.ResourceSelector{
 		ApiVersion: or(in.Directory.APIVersion, v1alpha1.DefaultDirectoryAPIVersion),
 		Kind:       or(in.Directory.Kind, v1alpha1.DefaultDirectoryKind),
 	})
-	n.peers, n.preferred, n.listed = directoryPeers(req, rsp, in, n)
+	dir := directoryPeers(req, rsp, in, n)
+	members := directoryMembers(req, rsp, n, dir)
 
-	if err := composeNode(req, rsp, in, n); err != nil {
+	// Every render is checked against stellar-core's load-time rules before
+	// anything runs it.
+	cc := buildCoreConfig(n, in, members)
+	v := cc.render()
+	if n.captiveCore() {
+		p := planRun(req, resourceCaptiveConfig, captiveKey, cc, v)
+		if err := composeCaptiveCore(rsp, n, p); err != nil {
+			fatal(rsp, err)
+			return
+		}
+		reportConfig(rsp, n, v, p)
+		setDesiredStatus(rsp, map[string]*structpb.Value{"core": coreState("NotRun")})
+		return
+	}
+	p := planRun(req, resourceCoreConfig, configKey, cc, v)
+	if err := composeNode(req, rsp, in, n, p); err != nil {
 		fatal(rsp, err)
 		return
 	}
 	addr := n.address(req)
+	// A refused validator keeps its card: the other validators of its
+	// organization may need it in their quorum before any of them starts.
 	if err := composePeerCard(rsp, n, addr); err != nil {
 		fatal(rsp, err)
 		return
 	}
-	setDesiredStatus(rsp, nodeStatus(req, n, addr))
+	reportConfig(rsp, n, v, p)
+	setDesiredStatus(rsp, nodeStatus(req, n, addr, p))
+	if p.mode == runNone {
+		// What is composed is ready; the node is not.
+		rsp.Desired.Composite.Ready = fnv1.Ready_READY_FALSE
+	}
 }
 
 // composePeerCard composes the node's peer card when the node is a peer of
@@ -69,6 +97,10 @@ func composePeerCard(rsp *fnv1.RunFunctionResponse, n *node, addr peers.Peer) er
 		return nil
 	}
 	card := peers.CardOf(addr, n.publicKey, n.homeDomain)
+	if n.homeDomain != "" {
+		card.Quality = string(n.ownQuality())
+	}
+	card.History = n.historyURL()
 	labels := make(map[string]any)
 	for k, v := range peers.CardLabels(n.labels, peers.NetworkLabel(n.network, n.passphrase)) {
 		labels[k] = v
@@ -90,25 +122,21 @@ func composePeerCard(rsp *fnv1.RunFunctionResponse, n *node, addr peers.Peer) er
 	return nil
 }
 
-// directoryPeers finds the directory of the node's network, requires its
-// ConfigMap, and returns its peers without the node itself, whether they are
-// preferred, and whether the directory lists the node (then the other nodes'
-// PeerSyncs know it too). Until both are there it returns none and says so.
-func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) ([]peers.Peer, bool, bool) {
+// directoryPeers finds the directory of the node's network and requires its
+// ConfigMap. It sets the node's peers from it, without the node itself,
+// whether they are preferred, and whether the directory lists the node (then
+// the other nodes' PeerSyncs know it too). Until both are there the node has
+// no peers, and a result says so. It returns the directory, or nil.
+func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) *structpb.Struct {
 	dirs, resolved := requiredItems(req, requirementDirectories)
 	if !resolved {
 		normalf(rsp, "Waiting for Crossplane to resolve the peer directories; composing the node without peers")
-		return nil, false, false
+		return nil
 	}
-	var matching []*structpb.Struct
-	for _, d := range dirs {
-		if strings.EqualFold(peers.StringOr(d.GetResource(), "", "spec", "network"), n.network) {
-			matching = append(matching, d.GetResource())
-		}
-	}
+	matching := directoriesOf(dirs, n)
 	if len(matching) == 0 {
 		normalf(rsp, "No peer directory for network %s yet; composing the node without peers", n.network)
-		return nil, false, false
+		return nil
 	}
 	slices.SortFunc(matching, func(a, b *structpb.Struct) int {
 		return cmp.Compare(peers.StringOr(a, "", "metadata", "name"), peers.StringOr(b, "", "metadata", "name"))
@@ -128,7 +156,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	cms, resolved := requiredItems(req, requirementDirectoryConfigMap)
 	if !resolved || len(cms) == 0 {
 		normalf(rsp, "Waiting for the peers ConfigMap %s/%s of %s; composing the node without peers", ref.Namespace, ref.Name, peers.Describe(dir))
-		return nil, false, false
+		return dir
 	}
 	cm := cms[0].GetResource()
 	// A large directory publishes its peers compressed in binaryData.
@@ -140,7 +168,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	if err != nil {
 		warning(rsp, errors.Wrapf(err, "cannot read ConfigMap %s/%s; composing the node without peers", ref.Namespace, ref.Name))
-		return nil, false, false
+		return dir
 	}
 	warnAll(rsp, bad)
 
@@ -154,15 +182,43 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	// counts as listed: its peers learn of it within a second or two, and
 	// if it also connected to them meanwhile, both sides would call /connect
 	// for the same pair during a bulk apply.
-	listed := len(others) < len(all) || n.publishedTo(dir)
+	n.preferred, n.listed = preferred, len(others) < len(all) || n.publishedTo(dir)
 	self := n.stableHost()
-	out := others[:0]
+	n.peers = others[:0]
 	for _, p := range others {
 		if p.Host != self { // the node itself, listed under another name
-			out = append(out, p)
+			n.peers = append(n.peers, p)
 		}
 	}
-	return out, preferred, listed
+	return dir
+}
+
+// directoriesOf are the directories of the node's network. Two Custom
+// networks are told apart by passphrase: a Custom directory that names one
+// serves only that network; one that names none serves every Custom network,
+// and is used only when no directory names the node's.
+func directoriesOf(dirs []*fnv1.Resource, n *node) []*structpb.Struct {
+	var matching, anyCustom []*structpb.Struct
+	for _, d := range dirs {
+		obj := d.GetResource()
+		if !strings.EqualFold(peers.StringOr(obj, "", "spec", "network"), n.network) {
+			continue
+		}
+		if !strings.EqualFold(n.network, "Custom") {
+			matching = append(matching, obj)
+			continue
+		}
+		switch p := peers.StringOr(obj, "", "spec", "networkPassphrase"); p {
+		case n.passphrase:
+			matching = append(matching, obj)
+		case "":
+			anyCustom = append(anyCustom, obj)
+		}
+	}
+	if len(matching) == 0 {
+		return anyCustom
+	}
+	return matching
 }
 
 // publishedTo reports whether the node's peer card is one dir lists: a
@@ -221,7 +277,7 @@ func (n *node) address(req *fnv1.RunFunctionRequest) peers.Peer {
 // nodeStatus is the composite's slow-changing status: where the node can be
 // dialled, and core's state as the PeerSync last observed it. No ledger
 // numbers: the composite is written on every change.
-func nodeStatus(req *fnv1.RunFunctionRequest, n *node, addr peers.Peer) map[string]*structpb.Value {
+func nodeStatus(req *fnv1.RunFunctionRequest, n *node, addr peers.Peer, p runPlan) map[string]*structpb.Value {
 	observed := req.GetObserved().GetResources()
 	peer := map[string]*structpb.Value{
 		"host": structpb.NewStringValue(addr.Host),
@@ -232,15 +288,24 @@ func nodeStatus(req *fnv1.RunFunctionRequest, n *node, addr peers.Peer) map[stri
 	// Only core's state, never a peer count: a count would change on every
 	// node each time any validator joins. Counts live on the PeerSync's status.
 	state := "Unknown"
-	if n.suspended {
+	switch {
+	case n.suspended:
 		state = "Suspended"
-	} else if ps := observed[resourcePeerSync].GetResource(); ps != nil {
-		state = peers.StringOr(peers.Object(ps, "status", "atProvider"), state, "state")
+	case p.mode == runNone:
+		state = "ConfigRefused"
+	default:
+		if ps := observed[resourcePeerSync].GetResource(); ps != nil {
+			state = peers.StringOr(peers.Object(ps, "status", "atProvider"), state, "state")
+		}
 	}
 	return map[string]*structpb.Value{
 		"peer": structpb.NewStructValue(&structpb.Struct{Fields: peer}),
-		"core": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-			"state": structpb.NewStringValue(state),
-		}}),
+		"core": coreState(state),
 	}
+}
+
+func coreState(state string) *structpb.Value {
+	return structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
+		"state": structpb.NewStringValue(state),
+	}})
 }

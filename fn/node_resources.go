@@ -19,16 +19,31 @@ const (
 	configKey         = "stellar-core.cfg"
 )
 
+// The captive-core config of a Horizon or SorobanRpc node.
+const (
+	captiveSuffix = "-captive-core"
+	captiveKey    = "captive-core.cfg"
+)
+
 // initScript assembles the config core runs with: the seed goes first, since
 // TOML puts keys after the quorum set's [[tables]] into those tables, and it
-// never lands in a ConfigMap. A fresh volume gets its database created.
-const initScript = `set -eu
+// never lands in a ConfigMap. A fresh volume gets its database created and,
+// for a node that publishes, its local archive (stellar-core new-hist, as in
+// stellar-core's docs, Publishing History Archives).
+func initScript(publish bool) string {
+	s := `set -eu
 {
   if [ -n "${NODE_SEED:-}" ]; then printf 'NODE_SEED = "%s"\n' "$NODE_SEED"; fi
   cat ` + configTemplateDir + `/` + configKey + `
 } > ` + configFile + `
 [ -e ` + dataDir + `/stellar.db ] || stellar-core new-db --conf ` + configFile + `
 `
+	if publish {
+		s += `[ -e ` + archiveDir + `/.well-known/stellar-history.json ] || stellar-core new-hist ` + localArchive + ` --conf ` + configFile + `
+`
+	}
+	return s
+}
 
 // composeNode composes the node's Service, StatefulSet, config, NetworkPolicy
 // and PeerSync, all in the claim's namespace (the composite is cluster scoped,
@@ -41,7 +56,11 @@ const initScript = `set -eu
 // that port. With exposeAdminPort=false core stays on localhost, the Service
 // leaves the admin port out, and the PeerSync needs spec.adminEndpoint (e.g.
 // an authenticating proxy the user runs).
-func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) error {
+//
+// What runs follows the checker (runPlan): a config core would refuse is
+// never composed, and without an accepted config there is no StatefulSet and
+// no PeerSync.
+func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node, p runPlan) error {
 	expose := in.ExposeAdminPort == nil || *in.ExposeAdminPort
 	name, ns := n.claimName, n.claimNamespace
 	configName := name + "-stellar-core"
@@ -59,23 +78,12 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		return map[string]any{"name": name, "namespace": ns, "labels": objLabels}
 	}
 
-	cfg := peers.CoreConfig{
-		NetworkPassphrase: n.passphrase,
-		PeerPort:          n.peerPort,
-		HTTPPort:          n.adminPort,
-		PublicHTTPPort:    expose,
-		NodeIsValidator:   n.nodeType == peers.NodeTypeValidator,
-		HomeDomain:        n.homeDomain,
-		DatabaseURL:       "sqlite3://" + dataDir + "/stellar.db",
-		BucketDirPath:     dataDir + "/buckets",
-		KnownPeers:        peers.StableAddresses(n.peers),
-		Preferred:         n.preferred,
-		Extra:             n.quorumSet,
-	}
-
 	servicePorts := []any{port("peer", n.peerPort)}
 	if expose {
 		servicePorts = append(servicePorts, port("admin", n.adminPort))
+	}
+	if n.history.publish {
+		servicePorts = append(servicePorts, port("history", n.history.port))
 	}
 	service := map[string]any{
 		"apiVersion": "v1",
@@ -91,16 +99,14 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		},
 	}
 
-	coreConfig := map[string]any{
-		"apiVersion": "v1",
-		"kind":       "ConfigMap",
-		"metadata":   meta(configName),
-		"data":       map[string]any{configKey: cfg.Render()},
+	// Peers and the archive: from anywhere, validators outside the cluster
+	// included. Admin: only from the provider's namespace, and only when it
+	// listens at all.
+	public := []any{tcp(n.peerPort)}
+	if n.history.publish {
+		public = append(public, tcp(n.history.port))
 	}
-
-	// Peers: from anywhere, validators outside the cluster included. Admin:
-	// only from the provider's namespace, and only when it listens at all.
-	ingress := []any{map[string]any{"ports": []any{tcp(n.peerPort)}}}
+	ingress := []any{map[string]any{"ports": public}}
 	if expose {
 		ingress = append(ingress, map[string]any{
 			"from": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{
@@ -120,23 +126,43 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		},
 	}
 
-	statefulSet := map[string]any{
-		"apiVersion": "apps/v1",
-		"kind":       "StatefulSet",
-		"metadata":   meta(name),
-		"spec":       statefulSetSpec(in, n, selector, configName),
-	}
-
-	for _, r := range []struct {
+	type composed struct {
 		name  string
 		obj   map[string]any
 		ready fnv1.Ready
-	}{
+	}
+	resources := []composed{
 		{resourceService, service, fnv1.Ready_READY_TRUE},
-		{resourceCoreConfig, coreConfig, fnv1.Ready_READY_TRUE},
 		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
-		{resourceStatefulSet, statefulSet, statefulSetReady(req, n)},
-	} {
+	}
+	if p.mode != runNone {
+		resources = append(resources, composed{resourceCoreConfig, map[string]any{
+			"apiVersion": "v1",
+			"kind":       "ConfigMap",
+			"metadata":   meta(configName),
+			"data":       map[string]any{configKey: p.config},
+		}, fnv1.Ready_READY_TRUE})
+	}
+	switch p.mode {
+	case runRendered:
+		resources = append(resources, composed{resourceStatefulSet, map[string]any{
+			"apiVersion": "apps/v1",
+			"kind":       "StatefulSet",
+			"metadata":   meta(name),
+			"spec":       statefulSetSpec(in, n, selector, configName),
+		}, statefulSetReady(req, n)})
+	case runKept:
+		spec := p.statefulSetSpec.AsMap()
+		spec["replicas"] = replicas(n)
+		resources = append(resources, composed{resourceStatefulSet, map[string]any{
+			"apiVersion": "apps/v1",
+			"kind":       "StatefulSet",
+			"metadata":   meta(name),
+			"spec":       spec,
+		}, statefulSetReady(req, n)})
+	case runNone:
+	}
+	for _, r := range resources {
 		s, err := toStruct(r.obj)
 		if err != nil {
 			return errors.Wrapf(err, "cannot compose %s", r.name)
@@ -146,6 +172,9 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 
 	endpoint := n.adminEndpoint
 	switch {
+	case p.mode == runNone:
+		// Nothing runs to connect.
+		return nil
 	case n.suspended:
 		// No core runs; its PeerSync would only report it unreachable.
 		return nil
@@ -194,11 +223,40 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 	return nil
 }
 
-func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, configName string) map[string]any {
-	replicas := 1
-	if n.suspended {
-		replicas = 0
+// composeCaptiveCore composes the captive-core config of a Horizon or
+// SorobanRpc node and nothing else: they run their own images (Horizon and
+// stellar-rpc start stellar-core themselves, with a config file of their
+// own), which this composition does not run.
+func composeCaptiveCore(rsp *fnv1.RunFunctionResponse, n *node, p runPlan) error {
+	if p.mode == runNone {
+		return nil
 	}
+	s, err := toStruct(map[string]any{
+		"apiVersion": "v1",
+		"kind":       "ConfigMap",
+		"metadata": map[string]any{"name": n.claimName + captiveSuffix, "namespace": n.claimNamespace, "labels": map[string]any{
+			"app.kubernetes.io/name":       "stellar-core",
+			"app.kubernetes.io/instance":   n.claimName,
+			"app.kubernetes.io/managed-by": "function-stellar-peers",
+			"stellarpeers.io/node-type":    n.nodeType,
+		}},
+		"data": map[string]any{captiveKey: p.config},
+	})
+	if err != nil {
+		return errors.Wrapf(err, "cannot compose %s", resourceCaptiveConfig)
+	}
+	setDesired(rsp, resourceCaptiveConfig, s, fnv1.Ready_READY_TRUE)
+	return nil
+}
+
+func replicas(n *node) int {
+	if n.suspended {
+		return 0
+	}
+	return 1
+}
+
+func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, configName string) map[string]any {
 	image := or(in.Image, v1alpha1.DefaultImage) + ":" + n.version
 	containerPorts := []any{containerPort("peer", n.peerPort)}
 	if in.ExposeAdminPort == nil || *in.ExposeAdminPort {
@@ -220,7 +278,7 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 	initContainer := map[string]any{
 		"name":         "config",
 		"image":        image,
-		"command":      []any{"/bin/sh", "-c", initScript},
+		"command":      []any{"/bin/sh", "-c", initScript(n.history.publish)},
 		"volumeMounts": append([]any{map[string]any{"name": "config-template", "mountPath": configTemplateDir, "readOnly": true}}, mounts...),
 	}
 	if initEnv != nil {
@@ -244,6 +302,10 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 	if n.resources != nil {
 		core["resources"] = n.resources.AsMap()
 	}
+	containers := []any{core}
+	if n.history.publish {
+		containers = append(containers, historySidecar(in, n))
+	}
 	pvc := map[string]any{
 		"accessModes": []any{"ReadWriteOnce"},
 		"resources":   map[string]any{"requests": map[string]any{"storage": n.storageSize}},
@@ -252,7 +314,7 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 		pvc["storageClassName"] = n.storageClass
 	}
 	return map[string]any{
-		"replicas":    replicas,
+		"replicas":    replicas(n),
 		"serviceName": n.claimName,
 		"selector":    map[string]any{"matchLabels": selector},
 		"template": map[string]any{
@@ -261,7 +323,7 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 				// No config hash annotation: a peer change must not restart a
 				// validator. New peers are connected live by the PeerSync.
 				"initContainers": []any{initContainer},
-				"containers":     []any{core},
+				"containers":     containers,
 				"volumes": []any{
 					map[string]any{"name": "config-template", "configMap": map[string]any{"name": configName}},
 					map[string]any{"name": "config", "emptyDir": map[string]any{"medium": "Memory"}},
@@ -272,6 +334,29 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 			"metadata": map[string]any{"name": "data"},
 			"spec":     pvc,
 		}},
+	}
+}
+
+// historySidecar serves the node's local archive read-only over HTTP, as
+// stellar-core's docs serve one with nginx: a static file server is all an
+// archive needs. It runs as nobody, on a read-only root.
+func historySidecar(in *v1alpha1.NodeInput, n *node) map[string]any {
+	return map[string]any{
+		"name":    "history",
+		"image":   or(in.HistoryImage, v1alpha1.DefaultHistoryImage),
+		"command": []any{"httpd", "-f", "-p", strconv.Itoa(n.history.port), "-h", archiveDir},
+		"ports":   []any{containerPort("history", n.history.port)},
+		"readinessProbe": map[string]any{
+			"tcpSocket":     map[string]any{"port": n.history.port},
+			"periodSeconds": 10,
+		},
+		"resources": map[string]any{"requests": map[string]any{"cpu": "10m", "memory": "16Mi"}},
+		"volumeMounts": []any{
+			map[string]any{"name": "data", "mountPath": dataDir, "readOnly": true},
+		},
+		"securityContext": map[string]any{
+			"runAsUser": 65534, "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false,
+		},
 	}
 }
 

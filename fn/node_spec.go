@@ -11,6 +11,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 )
 
 // node is an XStellarNode's spec, checked, with the input's settings.
@@ -28,9 +29,13 @@ type node struct {
 	seedSecretKey             string
 	homeDomain                string
 	publicKey                 string
+	// quality is spec.validator.quality, "" when unset.
+	quality stellarcfg.Quality
 	// labels are the composite's own labels, for the peer card.
 	labels        map[string]string
 	quorumSet     string
+	quorum        quorumSpec
+	history       historySpec
 	resources     *structpb.Struct
 	storageSize   string
 	storageClass  string
@@ -87,9 +92,9 @@ func (n *node) serviceHost() string {
 // field: composing half a node would be worse.
 func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	n := &node{describe: peers.Describe(xr), clusterDomain: or(in.ClusterDomain, v1alpha1.DefaultClusterDomain)}
-	bad := func(field, format string, a ...any) error {
+	bad := badField(func(field, format string, a ...any) error {
 		return peers.Warning{Object: n.describe, Field: field, Message: errors.Errorf(format, a...).Error()}
-	}
+	})
 	spec := peers.Object(xr, "spec")
 
 	n.claimName, n.claimNamespace = peers.Identity(xr)
@@ -106,7 +111,7 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 		return nil, bad("spec.nodeType", "%q is not one of Validator, Watcher, Horizon, SorobanRpc", n.nodeType)
 	}
 	n.network = peers.StringOr(spec, "", "network")
-	p, err := peers.Passphrase(n.network, peers.StringOr(spec, "", "networkPassphrase"))
+	p, err := stellarcfg.Passphrase(n.network, peers.StringOr(spec, "", "networkPassphrase"))
 	if err != nil {
 		return nil, bad("spec.network", "%v", err)
 	}
@@ -147,6 +152,12 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
 	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
 	n.publicKey = peers.StringOr(spec, "", "validator", "publicKey")
+	if q := peers.StringOr(spec, "", "validator", "quality"); q != "" {
+		if !validQuality(q) {
+			return nil, bad("spec.validator.quality", "%q is not one of LOW, MEDIUM, HIGH, CRITICAL", q)
+		}
+		n.quality = stellarcfg.Quality(q)
+	}
 	if ls := peers.Object(xr, "metadata", "labels"); ls != nil {
 		n.labels = make(map[string]string, len(ls.GetFields()))
 		for k, v := range ls.GetFields() {
@@ -159,6 +170,15 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 			return nil, bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
 		}
 		n.quorumSet = qs.StringValue
+	}
+	if n.quorum, err = readQuorum(spec, bad); err != nil {
+		return nil, err
+	}
+	if n.history, err = readHistory(spec, bad); err != nil {
+		return nil, err
+	}
+	if n.history.publish && (n.history.port == n.peerPort || n.history.port == n.adminPort) {
+		return nil, bad("spec.history.port", "%d is also the peer or admin port", n.history.port)
 	}
 	n.resources = peers.Object(spec, "resources")
 	n.storageSize = peers.StringOr(spec, "20Gi", "storage", "size")
@@ -175,4 +195,10 @@ func portField(spec *structpb.Struct, field string, def int) (int, error) {
 		return 0, errors.Errorf("%v is not a valid port", peers.Field(spec, field).AsInterface())
 	}
 	return int(f), nil
+}
+
+// captiveCore reports whether the node is a Horizon or SorobanRpc node, whose
+// stellar-core is a captive core its own image runs.
+func (n *node) captiveCore() bool {
+	return n.nodeType == peers.NodeTypeHorizon || n.nodeType == peers.NodeTypeSorobanRPC
 }

@@ -55,13 +55,15 @@ func TestRunFunctionNode(t *testing.T) {
 		resources    []string
 		status       string
 		peerSync     string
-		coreConfig   []string
+		// cfg are top-level values the stellar-core.cfg must have; cfgLacks
+		// keys it must not.
+		cfg      coreCfg
+		cfgLacks []string
 	}
 	cases := map[string]struct {
-		reason   string
-		req      *fnv1.RunFunctionRequest
-		want     want
-		notInCfg []string
+		reason string
+		req    *fnv1.RunFunctionRequest
+		want   want
 	}{
 		"FirstCall": {
 			reason: "Before the directories are resolved the node still gets all its resources, with no peers, and a result says why.",
@@ -72,7 +74,7 @@ func TestRunFunctionNode(t *testing.T) {
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[],"requireState":"Synced!"}`,
-				coreConfig:   []string{"KNOWN_PEERS = []\n", "PUBLIC_HTTP_PORT = true\n", "NODE_IS_VALIDATOR = true\n", `NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"`},
+				cfg:          coreCfg{"KNOWN_PEERS": []any{}, "PUBLIC_HTTP_PORT": true, "NODE_IS_VALIDATOR": true, "NETWORK_PASSPHRASE": "Test SDF Network ; September 2015"},
 			},
 		},
 		"ConfigMapPending": {
@@ -107,12 +109,11 @@ func TestRunFunctionNode(t *testing.T) {
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}],"requireState":"Synced!"}`,
-				coreConfig: []string{
-					"KNOWN_PEERS = [\n  \"bob-0.bob.team-a.svc.cluster.local:11625\",\n  \"carol-0.carol.team-b.svc.cluster.local:11625\"\n]\n",
-					"PREFERRED_PEERS = [\n  \"bob-0.bob.team-a.svc.cluster.local:11625\",\n  \"carol-0.carol.team-b.svc.cluster.local:11625\"\n]\n",
+				cfg: coreCfg{
+					"KNOWN_PEERS":     []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
+					"PREFERRED_PEERS": []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
 				},
 			},
-			notInCfg: []string{"alice-0"},
 		},
 		"Suspended": {
 			reason: "A suspended node keeps its resources with no replicas, no PeerSync and no peer card.",
@@ -137,9 +138,9 @@ func TestRunFunctionNode(t *testing.T) {
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"w-0.w.team-a.svc.cluster.local","ip":"203.0.113.7","port":11625}}`,
 				peerSync:     `{"adminEndpoint":"http://w.team-a.svc.cluster.local:11626","maxConnectsPerReconcile":10,"peers":[{"address":"alice-0.alice.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/alice"},{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}],"requireState":"Synced!"}`,
-				coreConfig:   []string{"NODE_IS_VALIDATOR = false\n"},
+				cfg:          coreCfg{"NODE_IS_VALIDATOR": false},
+				cfgLacks:     []string{"PREFERRED_PEERS", "NODE_HOME_DOMAIN"},
 			},
-			notInCfg: []string{"PREFERRED_PEERS"},
 		},
 		"AdminPortNotExposed": {
 			reason: "With exposeAdminPort=false core stays on localhost and, without spec.adminEndpoint, no PeerSync is composed.",
@@ -152,7 +153,7 @@ func TestRunFunctionNode(t *testing.T) {
 				results:      []string{`WARNING: XStellarNode "alice-x7k2" (claim team-a/alice): spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed`},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				coreConfig:   []string{"PUBLIC_HTTP_PORT = false\n"},
+				cfg:          coreCfg{"PUBLIC_HTTP_PORT": false},
 			},
 		},
 		"BadPeerPort": {
@@ -202,15 +203,17 @@ func TestRunFunctionNode(t *testing.T) {
 			if got := jsonOf(t, peers.Field(ps, "spec", "forProvider")); got != tc.want.peerSync {
 				t.Errorf("%s\nPeerSync forProvider:\n got %s\nwant %s", tc.reason, got, tc.want.peerSync)
 			}
-			cfg := peers.StringOr(rsp.GetDesired().GetResources()[resourceCoreConfig].GetResource(), "", "data", configKey)
-			for _, s := range tc.want.coreConfig {
-				if !strings.Contains(cfg, s) {
-					t.Errorf("%s\nstellar-core.cfg lacks %q:\n%s", tc.reason, s, cfg)
+			if cfg := desiredConfig(rsp); cfg != "" {
+				got := parseCfg(t, cfg)
+				for k, want := range tc.want.cfg {
+					if diff := cmp.Diff(want, got[k]); diff != "" {
+						t.Errorf("%s\nstellar-core.cfg %s: -want, +got:\n%s", tc.reason, k, diff)
+					}
 				}
-			}
-			for _, s := range tc.notInCfg {
-				if strings.Contains(cfg, s) {
-					t.Errorf("%s\nstellar-core.cfg has %q:\n%s", tc.reason, s, cfg)
+				for _, k := range tc.want.cfgLacks {
+					if _, ok := got[k]; ok {
+						t.Errorf("%s\nstellar-core.cfg has %s:\n%s", tc.reason, k, cfg)
+					}
 				}
 			}
 		})

@@ -15,9 +15,13 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"google.golang.org/grpc"
+	"sigs.k8s.io/yaml"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
+
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestRenderExamples")
@@ -74,8 +78,63 @@ func TestRenderExamples(t *testing.T) {
 			if diff := cmp.Diff(string(want), string(got)); diff != "" {
 				t.Errorf("crossplane composition render of %s: -want +got:\n%s", dir, diff)
 			}
+			checkRenderedConfigs(t, dir, got)
 		})
 	}
+}
+
+// TestRenderedConfigsStart runs the checker on every stellar-core config in
+// the committed render goldens, so a golden core would refuse fails even
+// where the crossplane CLI is not built.
+func TestRenderedConfigsStart(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join("..", "examples", "render", "*"))
+	if err != nil || len(dirs) == 0 {
+		t.Fatalf("no render examples found: %v", err)
+	}
+	configs := 0
+	for _, dir := range dirs {
+		golden, err := os.ReadFile(filepath.Join(dir, "rendered.golden.yaml")) //nolint:gosec // a file of this repository.
+		if err != nil {
+			t.Fatal(err)
+		}
+		configs += checkRenderedConfigs(t, dir, golden)
+	}
+	if configs < 2 {
+		t.Errorf("checked %d rendered configs, want at least the node and organization examples'", configs)
+	}
+}
+
+// checkRenderedConfigs runs stellarcfg.Check on each stellar-core config
+// `crossplane composition render` output for the example in dir, against the
+// example's network and key: core must take every one without a problem.
+// It returns how many it checked.
+func checkRenderedConfigs(t *testing.T, dir string, rendered []byte) int {
+	t.Helper()
+	spec := peers.Object(loadYAML(t, filepath.Join(dir, "xr.yaml"))[0], "spec")
+	n := 0
+	for _, doc := range strings.Split(string(rendered), "\n---\n") {
+		var obj struct {
+			Kind string            `json:"kind"`
+			Data map[string]string `json:"data"`
+		}
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		cfg, ok := obj.Data[configKey]
+		if !ok || obj.Kind != "ConfigMap" {
+			continue
+		}
+		passphrase, err := stellarcfg.Passphrase(peers.StringOr(spec, "", "network"), peers.StringOr(spec, "", "networkPassphrase"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts := stellarcfg.Options{Passphrase: passphrase, SeedAtStart: true, NodePublicKey: peers.StringOr(spec, "", "validator", "publicKey")}
+		if ps := stellarcfg.Check(cfg, opts); len(ps) != 0 {
+			t.Errorf("%s: stellar-core would not take the rendered config as it is: %v\n%s", dir, ps, cfg)
+		}
+		n++
+	}
+	return n
 }
 
 // sortResults puts the Result documents at the end of render's output in a stable order: Crossplane reports its

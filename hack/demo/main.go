@@ -27,6 +27,7 @@ import (
 var (
 	configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 	peerSyncGVK  = schema.GroupVersionKind{Group: "core.stellarpeers.io", Version: "v1alpha1", Kind: "PeerSync"}
+	claimGVK     = schema.GroupVersionKind{Group: "stellarpeers.io", Version: "v1alpha1", Kind: "StellarNode"}
 )
 
 func main() {
@@ -234,8 +235,13 @@ func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNod
 	}
 	fmt.Println()
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
-	_, _ = fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
+	_, _ = fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCONFIG\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
 	for _, n := range nodes {
+		// What the node step's checker said of the node's stellar-core config, on the claim.
+		config := "?"
+		if c, err := cp.Get(ctx, claimGVK, n.Namespace, n.Name); err == nil {
+			_, config, _ = harness.ConditionStatus(c, "CoreConfig")
+		}
 		state, ready := "?", "?"
 		if ps, err := cp.Get(ctx, peerSyncGVK, n.Namespace, n.Name); err == nil {
 			state, _, _ = unstructured.NestedString(ps.Object, "status", "atProvider", "state")
@@ -252,7 +258,7 @@ func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNod
 			}
 		}
 		sort.Strings(names)
-		_, _ = fmt.Fprintf(w, "   %s\t%s\t%s\t%s\t%d\t%s\n", n.Namespace, n.Name, state, ready, len(names), strings.Join(names, ","))
+		_, _ = fmt.Fprintf(w, "   %s\t%s\t%s\t%s\t%s\t%d\t%s\n", n.Namespace, n.Name, config, state, ready, len(names), strings.Join(names, ","))
 	}
 	return w.Flush()
 }

@@ -62,6 +62,9 @@ func IsCustomNetworkLabel(label string) bool {
 // Card is the data of a peer card. Its fields are in JSON key order, so
 // encoding/json writes the keys sorted.
 type Card struct {
+	// History is the URL of the validator's archive, for validators that
+	// list it in their quorum (a HIGH or CRITICAL validator needs one).
+	History    string `json:"history,omitempty"`
 	HomeDomain string `json:"homeDomain,omitempty"`
 	Host       string `json:"host,omitempty"`
 	IP         string `json:"ip,omitempty"`
@@ -70,6 +73,8 @@ type Card struct {
 	NodeType   string `json:"nodeType,omitempty"`
 	Port       int    `json:"port,omitempty"`
 	PublicKey  string `json:"publicKey,omitempty"`
+	// Quality is the quality the validator gives its own home domain.
+	Quality string `json:"quality,omitempty"`
 }
 
 // CardOf is the card of a peer.
@@ -108,59 +113,71 @@ func CardLabels(nodeLabels map[string]string, networkLabel string) map[string]st
 // valid port, is SkippedInvalid with a Warning naming the card. Network and
 // selector are checked against the card's labels.
 func ExtractCard(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
+	p, _, outcome, w := ExtractCardData(obj, o)
+	return p, outcome, w
+}
+
+// ExtractCardData is ExtractCard that also returns the card's data, for the
+// facts beyond the peer (public key, home domain, quality, archive). Those
+// are returned as the card says them, unchecked.
+func ExtractCardData(obj *structpb.Struct, o Options) (Peer, Card, Outcome, *Warning) {
+	bad := func(field, msg string) (Peer, Card, Outcome, *Warning) {
+		p, outcome, w := invalid(obj, field, msg)
+		return p, Card{}, outcome, w
+	}
 	if obj == nil {
-		return Peer{}, SkippedInvalid, &Warning{Object: "peer card", Message: "is empty"}
+		return Peer{}, Card{}, SkippedInvalid, &Warning{Object: "peer card", Message: "is empty"}
 	}
 	cardLabels := Object(obj, "metadata", "labels")
 	if v, _ := String(cardLabels, LabelPeerCard); v != PeerCardVersion {
-		return invalid(obj, "metadata.labels["+LabelPeerCard+"]", quoteShort(v)+" is not "+PeerCardVersion)
+		return bad("metadata.labels["+LabelPeerCard+"]", quoteShort(v)+" is not "+PeerCardVersion)
 	}
 	network, _ := String(cardLabels, LabelNetwork)
 	if !o.matchesNetworkLabel(network) {
-		return Peer{}, SkippedOtherNetwork, nil
+		return Peer{}, Card{}, SkippedOtherNetwork, nil
 	}
 	if o.Selector != nil && !o.Selector.Matches(structLabels{cardLabels}) {
-		return Peer{}, SkippedNotSelected, nil
+		return Peer{}, Card{}, SkippedNotSelected, nil
 	}
 	raw, ok := String(obj, "data", KeyPeerCard)
 	if !ok {
-		return invalid(obj, "data["+KeyPeerCard+"]", "is missing")
+		return bad("data["+KeyPeerCard+"]", "is missing")
 	}
 	var c Card
 	if err := json.Unmarshal([]byte(raw), &c); err != nil {
-		return invalid(obj, "data["+KeyPeerCard+"]", "is not a peer card: "+err.Error())
+		return bad("data["+KeyPeerCard+"]", "is not a peer card: "+err.Error())
 	}
 	if c.NodeType != NodeTypeValidator {
 		// Only validators get cards; one that says otherwise is not a peer.
-		return Peer{}, SkippedNotValidator, nil
+		return Peer{}, Card{}, SkippedNotValidator, nil
 	}
 	field := "data[" + KeyPeerCard + "]."
 	if !isDNSName(c.Name, 253, true) {
-		return invalid(obj, field+"name", quoteShort(c.Name)+" is not a valid Kubernetes object name")
+		return bad(field+"name", quoteShort(c.Name)+" is not a valid Kubernetes object name")
 	}
 	if c.Namespace != "" && !isDNSName(c.Namespace, 63, false) {
-		return invalid(obj, field+"namespace", quoteShort(c.Namespace)+" is not a valid Kubernetes namespace name")
+		return bad(field+"namespace", quoteShort(c.Namespace)+" is not a valid Kubernetes namespace name")
 	}
 	if c.Host == "" && c.IP == "" {
-		return invalid(obj, field+"host", "is missing, and so is ip")
+		return bad(field+"host", "is missing, and so is ip")
 	}
 	p := Peer{Name: c.Name, Namespace: c.Namespace, NodeType: NodeTypeValidator, Host: c.Host, Port: c.Port}
 	if c.IP != "" {
 		ip, err := CanonicalIP(c.IP)
 		if err != nil {
-			return invalid(obj, field+"ip", err.Error())
+			return bad(field+"ip", err.Error())
 		}
 		p.IP = ip
 	}
 	if c.Host != "" {
 		if err := ValidateHost(c.Host); err != nil {
-			return invalid(obj, field+"host", err.Error())
+			return bad(field+"host", err.Error())
 		}
 	}
 	if !ValidPort(c.Port) {
-		return invalid(obj, field+"port", strconv.Itoa(c.Port)+" is not a valid port")
+		return bad(field+"port", strconv.Itoa(c.Port)+" is not a valid port")
 	}
-	return p, Kept, nil
+	return p, c, Kept, nil
 }
 
 func (o Options) matchesNetworkLabel(label string) bool {

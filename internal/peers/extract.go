@@ -1,7 +1,9 @@
 package peers
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -25,6 +27,10 @@ type Options struct {
 	// Network keeps only nodes whose spec.network equals it, in any case;
 	// empty keeps all.
 	Network string
+	// Passphrase, for a Custom Network, keeps only the Custom nodes of this
+	// passphrase (spec.network {"custom": <passphrase>}, or
+	// spec.networkPassphrase); empty keeps every Custom node.
+	Passphrase string
 	// NetworkLabel keeps only peer cards with this network label. With
 	// AnyCustomNetwork it is ignored and the cards of every Custom network
 	// are kept.
@@ -113,7 +119,8 @@ func invalid(obj *structpb.Struct, field, msg string) (Peer, Outcome, *Warning) 
 }
 
 // Network returns a node's spec.network. The original operator may spell a
-// custom network as an object ({"Custom": "passphrase"}); that is "Custom".
+// custom network as an object ({"Custom": "passphrase"}, or in its serde
+// form {"custom": "passphrase"}); that is "Custom".
 func Network(obj *structpb.Struct) string {
 	v := Field(obj, "spec", "network")
 	if s, ok := v.GetKind().(*structpb.Value_StringValue); ok {
@@ -127,6 +134,20 @@ func Network(obj *structpb.Struct) string {
 		}
 	}
 	return ""
+}
+
+// CustomPassphrase returns a Custom node's passphrase: the value of the
+// operator's {"custom": "<passphrase>"} (any case of the key), else
+// spec.networkPassphrase as our claims spell it.
+func CustomPassphrase(obj *structpb.Struct) string {
+	if o := Field(obj, "spec", "network").GetStructValue(); o != nil {
+		for _, k := range slices.Sorted(maps.Keys(o.GetFields())) {
+			if strings.EqualFold(k, "custom") {
+				return o.GetFields()[k].GetStringValue()
+			}
+		}
+	}
+	return StringOr(obj, "", "spec", "networkPassphrase")
 }
 
 // Identity returns the user's name and namespace for a node: the claim's when
@@ -161,6 +182,14 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 			return invalid(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
 		case !strings.EqualFold(n, o.Network):
 			return Peer{}, SkippedOtherNetwork, nil
+		case o.Passphrase != "" && strings.EqualFold(n, "Custom"):
+			// Two Custom networks share no directory: the passphrase tells.
+			switch p := CustomPassphrase(obj); {
+			case p == "":
+				return invalid(obj, "spec.network", "is Custom without a passphrase, so it cannot be matched to this directory's network")
+			case p != o.Passphrase:
+				return Peer{}, SkippedOtherNetwork, nil
+			}
 		}
 	}
 	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {

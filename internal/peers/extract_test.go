@@ -29,6 +29,7 @@ const alice = `{
 func TestExtract(t *testing.T) {
 	tier, _ := labels.Parse("tier=one")
 	cases := map[string]struct {
+		reason  string
 		obj     string
 		opts    Options
 		want    Peer
@@ -91,6 +92,35 @@ func TestExtract(t *testing.T) {
 			obj:  `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "core", "namespace": "stellar"}, "spec": {"nodeType": "Validator", "network": {"Custom": "My Net"}}}`,
 			opts: Options{Network: "Custom"},
 			want: Peer{Name: "core", Namespace: "stellar", NodeType: "Validator", Host: "core.stellar.svc.cluster.local", Port: 11625},
+		},
+		"OperatorSerdeLowerCase": {
+			reason: "The operator's serde form of a network is lower case: the same network.",
+			obj:    `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "core", "namespace": "stellar"}, "spec": {"nodeType": "Validator", "network": "testnet"}}`,
+			opts:   Options{Network: "Testnet"},
+			want:   Peer{Name: "core", Namespace: "stellar", NodeType: "Validator", Host: "core.stellar.svc.cluster.local", Port: 11625},
+		},
+		"OperatorSerdeCustomOfThisNetwork": {
+			reason: "The serde form {\"custom\": passphrase} matches a Custom directory of that passphrase.",
+			obj:    `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "core", "namespace": "stellar"}, "spec": {"nodeType": "Validator", "network": {"custom": "My Net"}}}`,
+			opts:   Options{Network: "Custom", Passphrase: "My Net"},
+			want:   Peer{Name: "core", Namespace: "stellar", NodeType: "Validator", Host: "core.stellar.svc.cluster.local", Port: 11625},
+		},
+		"OperatorSerdeCustomOfAnotherNetwork": {
+			obj:     `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "core", "namespace": "stellar"}, "spec": {"nodeType": "Validator", "network": {"custom": "Other Net"}}}`,
+			opts:    Options{Network: "Custom", Passphrase: "My Net"},
+			outcome: SkippedOtherNetwork,
+		},
+		"ClaimCustomOfThisNetwork": {
+			reason: "Our own claims spell a Custom network's passphrase in spec.networkPassphrase.",
+			obj:    `{"kind": "XStellarNode", "metadata": {"name": "c"}, "spec": {"nodeType": "Validator", "network": "Custom", "networkPassphrase": "My Net"}, "status": {"peer": {"host": "c.example"}}}`,
+			opts:   Options{Network: "Custom", Passphrase: "My Net"},
+			want:   Peer{Name: "c", NodeType: "Validator", Host: "c.example", Port: 11625},
+		},
+		"CustomWithoutPassphrase": {
+			obj:     `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "core", "namespace": "stellar"}, "spec": {"nodeType": "Validator", "network": "custom"}}`,
+			opts:    Options{Network: "Custom", Passphrase: "My Net"},
+			outcome: SkippedInvalid,
+			warning: `StellarNode "stellar/core": spec.network: is Custom without a passphrase, so it cannot be matched to this directory's network`,
 		},
 		"OperatorHorizon": {
 			obj:     `{"apiVersion": "stellar.org/v1alpha1", "kind": "StellarNode", "metadata": {"name": "h", "namespace": "stellar"}, "spec": {"nodeType": "Horizon"}}`,
@@ -194,7 +224,7 @@ func TestExtract(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			got, outcome, w := Extract(mustStruct(t, tc.obj), tc.opts)
 			if outcome != tc.outcome {
-				t.Errorf("Extract(...): outcome = %d, want %d (warning %v)", outcome, tc.outcome, w)
+				t.Errorf("%s\nExtract(...): outcome = %d, want %d (warning %v)", tc.reason, outcome, tc.outcome, w)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("Extract(...): -want, +got peer:\n%s", diff)

@@ -68,8 +68,9 @@ func Render(sorted []Peer, preferred bool) Data {
 	}
 }
 
-// appendPeerSectionOf is AppendPeerSection of the peers' stable addresses,
-// without building them as strings first.
+// appendPeerSectionOf renders the stellar-core TOML peer section of the
+// peers' stable addresses: KNOWN_PEERS, and PREFERRED_PEERS with the same
+// entries when preferred.
 func appendPeerSectionOf(b []byte, sorted []Peer, preferred bool) []byte {
 	keys := []string{"KNOWN_PEERS"}
 	if preferred {
@@ -166,33 +167,6 @@ func StableAddresses(ps []Peer) []string {
 		out[i] = p.StableAddress()
 	}
 	return out
-}
-
-// AppendPeerSection renders the stellar-core TOML peer section:
-// KNOWN_PEERS, and PREFERRED_PEERS with the same entries when preferred.
-func AppendPeerSection(b []byte, addrs []string, preferred bool) []byte {
-	b = appendTOMLArray(b, "KNOWN_PEERS", addrs)
-	if preferred {
-		b = appendTOMLArray(b, "PREFERRED_PEERS", addrs)
-	}
-	return b
-}
-
-func appendTOMLArray(b []byte, key string, items []string) []byte {
-	b = append(b, key...)
-	if len(items) == 0 {
-		return append(b, " = []\n"...)
-	}
-	b = append(b, " = [\n"...)
-	for i, it := range items {
-		b = append(b, "  "...)
-		b = appendTOMLString(b, it)
-		if i < len(items)-1 {
-			b = append(b, ',') // no trailing comma: older TOML parsers refuse it
-		}
-		b = append(b, '\n')
-	}
-	return append(b, "]\n"...)
 }
 
 const hexDigits = "0123456789abcdef"

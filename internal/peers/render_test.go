@@ -105,36 +105,3 @@ func TestAppendJSONStringMatchesEncodingJSON(t *testing.T) {
 		}
 	}
 }
-
-func TestCoreConfigRender(t *testing.T) {
-	c := CoreConfig{
-		NetworkPassphrase: PassphraseTestnet, PeerPort: 11625, HTTPPort: 11626, PublicHTTPPort: true,
-		NodeIsValidator: true, HomeDomain: "example.org", DatabaseURL: "sqlite3:///data/stellar.db",
-		BucketDirPath: "/data/buckets", KnownPeers: []string{"a.example:11625"}, Preferred: true,
-		Extra: "[[HOME_DOMAINS]]\nHOME_DOMAIN = \"example.org\"\nQUALITY = \"HIGH\"",
-	}
-	want := `# Rendered by function-stellar-peers. KNOWN_PEERS changes apply at the next
-# restart; peers are connected live through the PeerSync resource.
-NETWORK_PASSPHRASE = "Test SDF Network ; September 2015"
-PEER_PORT = 11625
-HTTP_PORT = 11626
-PUBLIC_HTTP_PORT = true
-NODE_IS_VALIDATOR = true
-NODE_HOME_DOMAIN = "example.org"
-DATABASE = "sqlite3:///data/stellar.db"
-BUCKET_DIR_PATH = "/data/buckets"
-KNOWN_PEERS = [
-  "a.example:11625"
-]
-PREFERRED_PEERS = [
-  "a.example:11625"
-]
-
-[[HOME_DOMAINS]]
-HOME_DOMAIN = "example.org"
-QUALITY = "HIGH"
-`
-	if diff := cmp.Diff(want, c.Render()); diff != "" {
-		t.Errorf("Render(): -want, +got:\n%s", diff)
-	}
-}

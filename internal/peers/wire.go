@@ -25,7 +25,7 @@ var NodeFields = FieldSet{
 	"apiVersion": nil,
 	"kind":       nil,
 	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
-	"spec":       {"network": nil, "nodeType": nil, "suspended": nil, "peerPort": nil, "publicAddress": nil},
+	"spec":       {"network": nil, "networkPassphrase": nil, "nodeType": nil, "suspended": nil, "peerPort": nil, "publicAddress": nil},
 	"status":     {"peer": nil},
 }
 

@@ -7,8 +7,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/yaml"
-
-	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
 // finding is what a case asserts of a Problem: where, which rule, how bad.
@@ -53,15 +51,26 @@ func goldenConfig(t *testing.T) string {
 	return ""
 }
 
-// today renders examples/claims' nodes with internal/peers' CoreConfig, the
-// renderer the node step uses today.
-func today(nodeIsValidator bool, homeDomain, quorumSet string) string {
-	return peers.CoreConfig{
-		NetworkPassphrase: peers.PassphraseTestnet, PeerPort: 11625, HTTPPort: 11626, PublicHTTPPort: true,
-		NodeIsValidator: nodeIsValidator, HomeDomain: homeDomain,
-		DatabaseURL: "sqlite3:///data/stellar.db", BucketDirPath: "/data/buckets",
-		KnownPeers: []string{"alice-0.alice.team-a.svc.cluster.local:11625"}, Extra: quorumSet,
-	}.Render()
+// before is how the node step rendered examples/claims' nodes before it
+// checked them (internal/peers' CoreConfig, removed since): kept to show
+// why core refused every one of them.
+func before(nodeIsValidator bool, homeDomain, quorumSet string) string {
+	cfg := "# Rendered by function-stellar-peers.\n" +
+		"NETWORK_PASSPHRASE = \"Test SDF Network ; September 2015\"\nPEER_PORT = 11625\nHTTP_PORT = 11626\nPUBLIC_HTTP_PORT = true\n"
+	if nodeIsValidator {
+		cfg += "NODE_IS_VALIDATOR = true\n"
+	} else {
+		cfg += "NODE_IS_VALIDATOR = false\n"
+	}
+	if homeDomain != "" {
+		cfg += "NODE_HOME_DOMAIN = \"" + homeDomain + "\"\n"
+	}
+	cfg += "DATABASE = \"sqlite3:///data/stellar.db\"\nBUCKET_DIR_PATH = \"/data/buckets\"\n" +
+		"KNOWN_PEERS = [\n  \"alice-0.alice.team-a.svc.cluster.local:11625\"\n]\n"
+	if quorumSet != "" {
+		cfg += "\n" + quorumSet + "\n"
+	}
+	return cfg
 }
 
 func TestCheck(t *testing.T) {
@@ -153,25 +162,31 @@ ADDRESS = "bob3.example.org:11625"
 				"NETWORK_PASSPHRASE = 'Standalone Network ; February 2017'\n\n[QUORUM_SET]\nVALIDATORS = ['$self']\n",
 		},
 
-		// Configs rendered today (examples/claims through internal/peers).
-		"TodayAliceGolden": {
-			reason: "examples/render/node's alice: a validator whose NODE_HOME_DOMAIN has no [[HOME_DOMAINS]] entry and no archive at all.",
-			cfg:    goldenConfig(t), opts: testnet,
+		// examples/render/node's alice as the node step renders her.
+		"AliceGolden": {
+			reason: "examples/render/node's alice: a Testnet validator of her own domain with the Testnet preset and UNSAFE_QUORUM, as core's testnet validator example.",
+			cfg:    goldenConfig(t), opts: Options{Passphrase: PassphraseTestnet, SeedAtStart: true, NodePublicKey: alicePublic},
+		},
+
+		// Configs the node step rendered before it checked them.
+		"BeforeAlice": {
+			reason: "alice before issue 13: a validator whose NODE_HOME_DOMAIN has no [[HOME_DOMAINS]] entry and no archive at all.",
+			cfg:    before(true, "alice.example.org", ""), opts: testnet,
 			want: []finding{fatal("NODE_HOME_DOMAIN", RuleSelfHomeDomain), fatal("HISTORY", RuleNoReadableArchive)},
 		},
-		"TodayCarol": {
-			reason: "carol renders like alice: refused for the same two reasons.",
-			cfg:    today(true, "carol.example.org", ""), opts: testnet,
+		"BeforeCarol": {
+			reason: "carol rendered like alice: refused for the same two reasons.",
+			cfg:    before(true, "carol.example.org", ""), opts: testnet,
 			want: []finding{fatal("NODE_HOME_DOMAIN", RuleSelfHomeDomain), fatal("HISTORY", RuleNoReadableArchive)},
 		},
-		"TodayWatcher": {
+		"BeforeWatcher": {
 			reason: "examples/claims' watcher: no quorum at all and no archive.",
-			cfg:    today(false, "", ""), opts: testnet,
+			cfg:    before(false, "", ""), opts: testnet,
 			want: []finding{fatal("VALIDATORS", RuleQuorumEmpty), fatal("HISTORY", RuleNoReadableArchive)},
 		},
-		"TodayQuorumSetHighAlone": {
-			reason: "The quorumSet internal/peers' test renders: the validator alone in a HIGH domain.",
-			cfg:    today(true, "example.org", "[[HOME_DOMAINS]]\nHOME_DOMAIN = \"example.org\"\nQUALITY = \"HIGH\""), opts: testnet,
+		"BeforeQuorumSetHighAlone": {
+			reason: "The quorumSet internal/peers' test rendered: the validator alone in a HIGH domain.",
+			cfg:    before(true, "example.org", "[[HOME_DOMAINS]]\nHOME_DOMAIN = \"example.org\"\nQUALITY = \"HIGH\""), opts: testnet,
 			want: []finding{fatal("NODE_HOME_DOMAIN", RuleRedundancy), fatal("HISTORY", RuleNoReadableArchive)},
 		},
 

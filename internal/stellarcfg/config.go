@@ -90,6 +90,15 @@ type Config struct {
 	// Validators in the output, so they are checked like the rest.
 	QuorumTOML string
 	Archives   []Archive
+	// CaptiveCore renders the config of a captive core, the stellar-core that
+	// Horizon and stellar-rpc run themselves: only the keys their
+	// ledgerbackend accepts from a config file in strict mode
+	// (ingest/ledgerbackend/toml.go captiveCoreTomlValues, stellar/go-stellar-sdk):
+	// no KNOWN_PEERS, NODE_IS_VALIDATOR or NODE_HOME_DOMAIN (unknown there),
+	// no BUCKET_DIR_PATH (refused), no DATABASE or ports (Horizon's and
+	// stellar-rpc's own flags set them). KnownPeers and PreferredPeers are
+	// rendered as PREFERRED_PEERS, which captive core reads.
+	CaptiveCore bool
 }
 
 // header is the first lines of every rendered config.
@@ -110,6 +119,16 @@ type document struct {
 	BucketDirPath     string                `toml:"BUCKET_DIR_PATH"`
 	UnsafeQuorum      bool                  `toml:"UNSAFE_QUORUM,omitempty"`
 	KnownPeers        []string              `toml:"KNOWN_PEERS,multiline"`
+	PreferredPeers    []string              `toml:"PREFERRED_PEERS,multiline,omitempty"`
+	HomeDomains       []homeDomainDoc       `toml:"HOME_DOMAINS,omitempty"`
+	Validators        []validatorDoc        `toml:"VALIDATORS,omitempty"`
+	History           map[string]archiveDoc `toml:"HISTORY,omitempty"`
+}
+
+// captiveDocument is the TOML layout of a CaptiveCore Config.
+type captiveDocument struct {
+	NetworkPassphrase string                `toml:"NETWORK_PASSPHRASE"`
+	UnsafeQuorum      bool                  `toml:"UNSAFE_QUORUM,omitempty"`
 	PreferredPeers    []string              `toml:"PREFERRED_PEERS,multiline,omitempty"`
 	HomeDomains       []homeDomainDoc       `toml:"HOME_DOMAINS,omitempty"`
 	Validators        []validatorDoc        `toml:"VALIDATORS,omitempty"`
@@ -187,14 +206,43 @@ func (c Config) Render() (string, error) {
 	if err := validUTF8(d); err != nil {
 		return "", err
 	}
+	var out any = d
+	if c.CaptiveCore {
+		preferred := slices.Clone(d.KnownPeers)
+		for _, p := range d.PreferredPeers {
+			if !slices.Contains(preferred, p) {
+				preferred = append(preferred, p)
+			}
+		}
+		out = captiveDocument{
+			NetworkPassphrase: d.NetworkPassphrase, UnsafeQuorum: d.UnsafeQuorum, PreferredPeers: preferred,
+			HomeDomains: d.HomeDomains, Validators: d.Validators, History: d.History,
+		}
+	}
 	var b bytes.Buffer
 	b.WriteString(header)
 	enc := toml.NewEncoder(&b)
 	enc.SetIndentTables(false)
-	if err := enc.Encode(d); err != nil {
+	if err := enc.Encode(out); err != nil {
 		return "", fmt.Errorf("cannot render stellar-core config: %w", err)
 	}
 	return b.String(), nil
+}
+
+// archiveURL is what HistoryGet accepts: an http(s) URL whose characters
+// need no quoting in a shell and hold no fmt placeholder, since core runs
+// the command through a shell after filling in {0} and {1}.
+var archiveURL = regexp.MustCompile(`^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[A-Za-z0-9._~%/-]*)?$`)
+
+// HistoryGet is the get command of the archive at url, as stellar-core's
+// docs write it: "curl -sf <url>/{0} -o {1}". A URL with anything a shell or
+// core's formatter would read as more than text is refused: the URL may come
+// from another validator's peer card.
+func HistoryGet(url string) (string, error) {
+	if len(url) > 512 || !archiveURL.MatchString(url) {
+		return "", fmt.Errorf("%q is not an http(s) URL of letters, digits and . _ ~ %% / -", abbreviate(url))
+	}
+	return "curl -sf " + strings.TrimRight(url, "/") + "/{0} -o {1}", nil
 }
 
 // validUTF8 refuses strings TOML cannot carry: the encoder would otherwise

@@ -1,13 +1,12 @@
 package stellarcfg
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/pelletier/go-toml/v2"
-
-	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
 func TestRender(t *testing.T) {
@@ -240,12 +239,10 @@ func TestPresets(t *testing.T) {
 	if mustPreset(t, "Testnet").Validators[0].Name != "sdftest1" {
 		t.Error("changing a preset changed the next PresetFor's")
 	}
-	// The node step takes passphrases from internal/peers: they must agree.
-	for network, want := range map[string]string{
-		"Mainnet": peers.PassphraseMainnet, "Testnet": peers.PassphraseTestnet, "Futurenet": peers.PassphraseFuturenet,
-	} {
-		if got := mustPreset(t, network).Passphrase; got != want {
-			t.Errorf("%s passphrase %q, internal/peers has %q", network, got, want)
+	// The node step takes passphrases from Passphrase: they must agree.
+	for _, network := range []string{"Mainnet", "Testnet", "Futurenet"} {
+		if got, _ := Passphrase(network, ""); got != mustPreset(t, network).Passphrase {
+			t.Errorf("Passphrase(%s) = %q, the preset has %q", network, got, mustPreset(t, network).Passphrase)
 		}
 	}
 	// Mainnet: 7 organizations of 3 (README: tier 1 is 7 organizations).
@@ -261,5 +258,105 @@ func TestPresets(t *testing.T) {
 		if n != 3 {
 			t.Errorf("Mainnet domain %s has %d validators, want 3", d, n)
 		}
+	}
+}
+
+func TestPassphrase(t *testing.T) {
+	cases := map[string]struct {
+		network, custom string
+		want            string
+		err             bool
+	}{
+		"Mainnet":           {network: "Mainnet", want: PassphraseMainnet},
+		"OperatorLowerCase": {network: "testnet", want: PassphraseTestnet},
+		"Futurenet":         {network: "FUTURENET", want: PassphraseFuturenet},
+		"Custom":            {network: "Custom", custom: "My Net ; 2026", want: "My Net ; 2026"},
+		"CustomWithout":     {network: "custom", err: true},
+		"Unknown":           {network: "Pubnet", err: true},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := Passphrase(tc.network, tc.custom)
+			if (err != nil) != tc.err || got != tc.want {
+				t.Errorf("Passphrase(%q, %q) = %q, %v; want %q, error %v", tc.network, tc.custom, got, err, tc.want, tc.err)
+			}
+		})
+	}
+}
+
+func TestReadArchives(t *testing.T) {
+	// Testnet's source has [HISTORY] tables: they are the archives.
+	if got, want := mustPreset(t, "Testnet").ReadArchives(), mustPreset(t, "Testnet").Archives; !cmp.Equal(want, got) {
+		t.Errorf("Testnet ReadArchives(): -want, +got:\n%s", cmp.Diff(want, got))
+	}
+	// Mainnet's has none: one per validator, named apart from the validators.
+	m := mustPreset(t, "Mainnet")
+	got := m.ReadArchives()
+	if len(got) != len(m.Validators) {
+		t.Fatalf("Mainnet ReadArchives(): %d archives, want %d", len(got), len(m.Validators))
+	}
+	if want := (Archive{Name: "mainnet-sdf-1", Get: "curl -sf http://history.stellar.org/prd/core-live/core_live_001/{0} -o {1}"}); !slices.Contains(got, want) {
+		t.Errorf("Mainnet ReadArchives() lacks %+v: %+v", want, got)
+	}
+	// Both can be used at once: core accepts the watcher with every archive.
+	cfg := mustRender(t, with(watcher(t, "Mainnet"), func(c *Config) { c.Archives = got }))
+	if ps := Check(cfg, Options{Passphrase: PassphraseMainnet}); len(ps) != 0 {
+		t.Errorf("Check(Mainnet watcher with ReadArchives) = %v", ps)
+	}
+}
+
+func TestHistoryGet(t *testing.T) {
+	cases := map[string]struct {
+		url, want string
+	}{
+		"HTTP":          {url: "http://alice-0.alice.team-a.svc.cluster.local:11627", want: "curl -sf http://alice-0.alice.team-a.svc.cluster.local:11627/{0} -o {1}"},
+		"TrailingSlash": {url: "https://history.example.org/prd/node_001/", want: "curl -sf https://history.example.org/prd/node_001/{0} -o {1}"},
+		"Shell":         {url: "http://h.example/;rm -rf /"},
+		"Subshell":      {url: "http://h.example/$(id)"},
+		"Placeholder":   {url: "http://h.example/{1}"},
+		"Quote":         {url: "http://h.example/'"},
+		"Scheme":        {url: "ftp://h.example/"},
+		"UserInfo":      {url: "http://user@h.example/"},
+		"Query":         {url: "http://h.example/?a=b"},
+		"Empty":         {url: ""},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := HistoryGet(tc.url)
+			if (err != nil) != (tc.want == "") || got != tc.want {
+				t.Errorf("HistoryGet(%q) = %q, %v; want %q", tc.url, got, err, tc.want)
+			}
+		})
+	}
+}
+
+// TestRenderCaptiveCore: a captive core's config holds only what Horizon's
+// and stellar-rpc's ledgerbackend accept in strict mode, the peers as
+// PREFERRED_PEERS, and passes the checker.
+func TestRenderCaptiveCore(t *testing.T) {
+	c := with(watcher(t, "Testnet"), func(c *Config) {
+		c.CaptiveCore = true
+		c.PreferredPeers = []string{"bob-0.bob.team-a.svc.cluster.local:11625", "dave.example.org"}
+		c.Archives = []Archive{{Name: "h1", Get: "curl -sf http://h1/{0} -o {1}"}}
+	})
+	got := mustRender(t, c)
+	var doc map[string]any
+	if err := toml.Unmarshal([]byte(got), &doc); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range doc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	if diff := cmp.Diff([]string{"HISTORY", "HOME_DOMAINS", "NETWORK_PASSPHRASE", "PREFERRED_PEERS", "VALIDATORS"}, keys); diff != "" {
+		t.Errorf("captive core keys: -want, +got:\n%s\n%s", diff, got)
+	}
+	wantPeers := []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol.validators.example.org:11625", "dave.example.org"}
+	if diff := cmp.Diff(wantPeers, doc["PREFERRED_PEERS"]); diff != "" {
+		t.Errorf("PREFERRED_PEERS: -want, +got:\n%s", diff)
+	}
+	if ps := Check(got, Options{Passphrase: PassphraseTestnet}); len(ps) != 0 {
+		t.Errorf("Check(captive core) = %v\n%s", ps, got)
 	}
 }

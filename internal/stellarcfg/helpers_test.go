@@ -56,6 +56,11 @@ const (
 	keyF = "GAJVKIDFOVMJBA6QFOOTHRLNI4DXVZPQCMJ2GGPXFXROACDH6C4NOZSW"
 )
 
+// alicePublic is examples/claims' alice's publicKey. The examples' keys are
+// ed25519 keys of the seed sha256("stellar-peers example <name>"): anyone can
+// derive them, so no one may run a validator with them.
+const alicePublic = "GBJNWFTRQZGTHXM7DIB67VYLMTB4RV4WEFJDNCOS4ZQJ5C3SSYLRHUFY"
+
 // archivesOnly is a Testnet watcher without a quorum, with the preset's
 // [HISTORY] tables, for cases that bring a QUORUM_SET.
 func archivesOnly(t testing.TB) string {

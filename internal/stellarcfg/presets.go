@@ -2,6 +2,7 @@ package stellarcfg
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -29,6 +30,25 @@ type Preset struct {
 	Archives []Archive
 }
 
+// Passphrase is the passphrase of spec.network; Custom takes spec.networkPassphrase. Matching is case-insensitive:
+// the original operator's serde form is lower case ("testnet").
+func Passphrase(network, custom string) (string, error) {
+	switch strings.ToLower(network) {
+	case "mainnet":
+		return PassphraseMainnet, nil
+	case "testnet":
+		return PassphraseTestnet, nil
+	case "futurenet":
+		return PassphraseFuturenet, nil
+	case "custom":
+		if custom == "" {
+			return "", fmt.Errorf("network Custom needs spec.networkPassphrase")
+		}
+		return custom, nil
+	}
+	return "", fmt.Errorf("%q is not one of Mainnet, Testnet, Futurenet, Custom", network)
+}
+
 // PresetFor returns the preset of a network (Mainnet, Testnet, Futurenet;
 // case-insensitive, as spec.network is matched). Each call returns fresh
 // slices, so a caller may change them.
@@ -42,6 +62,31 @@ func PresetFor(network string) (Preset, error) {
 		return futurenet(), nil
 	}
 	return Preset{}, fmt.Errorf("cannot find a preset for network %q: presets exist for Mainnet, Testnet and Futurenet", network)
+}
+
+// ReadArchives are the network's archives as [HISTORY.<name>] tables, for a
+// node that reads the network's history but brings its own quorum: Archives
+// when the source has them, else one per validator's HISTORY command, named
+// "<network>-<validator name>" in lower case with anything but letters and
+// digits as '-', so that they never clash with the validators' own archives.
+func (p Preset) ReadArchives() []Archive {
+	if len(p.Archives) > 0 {
+		return slices.Clone(p.Archives)
+	}
+	out := make([]Archive, 0, len(p.Validators))
+	for _, v := range p.Validators {
+		if v.History == "" {
+			continue
+		}
+		name := strings.Map(func(r rune) rune {
+			if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+				return r
+			}
+			return '-'
+		}, strings.ToLower(p.Network+"-"+v.Name))
+		out = append(out, Archive{Name: name, Get: v.History})
+	}
+	return out
 }
 
 // testnet is docs/stellar-core_testnet.cfg (HOME_DOMAINS, VALIDATORS) and

@@ -135,6 +135,11 @@ func PublicKeyOfSeed(seed string) (string, error) {
 	return encodeStrKey(versionPublicKey, pub), nil
 }
 
+// PublicKeyStrKey is the strkey (G...) of an ed25519 public key.
+func PublicKeyStrKey(pub ed25519.PublicKey) string {
+	return encodeStrKey(versionPublicKey, pub)
+}
+
 // abbreviate shortens long values in messages.
 func abbreviate(s string) string {
 	if len(s) <= 64 {

@@ -1,6 +1,7 @@
 package stellarcfg
 
 import (
+	"crypto/ed25519"
 	"strings"
 	"testing"
 
@@ -124,5 +125,16 @@ func TestCRC16XModem(t *testing.T) {
 	// The standard check value of CRC-16/XMODEM: "123456789" gives 0x31C3.
 	if got := crc16XModem([]byte("123456789")); got != 0x31c3 {
 		t.Errorf("crc16XModem(123456789) = %#x, want 0x31c3", got)
+	}
+}
+
+func TestPublicKeyStrKey(t *testing.T) {
+	raw, err := decodeStrKey(quickReferenceSeed, versionSeed, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := ed25519.NewKeyFromSeed(raw).Public().(ed25519.PublicKey)
+	if got := PublicKeyStrKey(pub); got != quickReferencePublic {
+		t.Errorf("PublicKeyStrKey() = %s, want %s", got, quickReferencePublic)
 	}
 }

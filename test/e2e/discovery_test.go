@@ -146,9 +146,13 @@ func assertNodeConfigs(ctx context.Context, t *testing.T, validators []*harness.
 				return false, "", err
 			}
 			cfg, _, _ := unstructured.NestedString(cm.Object, "data", "stellar-core.cfg")
+			known, err := harness.KnownPeers(cfg)
+			if err != nil {
+				return false, "", err
+			}
 			for _, other := range validators {
-				entry := fmt.Sprintf("%q", fmt.Sprintf("%s:%d", other.Host(), harness.PeerPort))
-				if listed := strings.Contains(cfg, entry); listed != (other != v) {
+				entry := fmt.Sprintf("%s:%d", other.Host(), harness.PeerPort)
+				if listed := slices.Contains(known, entry); listed != (other != v) {
 					return false, fmt.Sprintf("%s/%s config lists %s: %v, want %v:\n%s", v.Namespace, v.Name, entry, listed, other != v, cfg), nil
 				}
 			}

@@ -23,8 +23,8 @@ var (
 	statefulSetGVK = schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "StatefulSet"}
 )
 
-// TestNonValidatorsAreNeverPeers: Horizon and SorobanRpc nodes (like watchers) get their resources but are never
-// listed in the directory, and no validator is told to connect to them.
+// TestNonValidatorsAreNeverPeers: Horizon and SorobanRpc nodes get their captive-core config and no StatefulSet (their
+// own images run stellar-core), are never listed in the directory, and no validator is told to connect to them.
 func TestNonValidatorsAreNeverPeers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
@@ -44,10 +44,26 @@ func TestNonValidatorsAreNeverPeers(t *testing.T) {
 		failWithLogs(t, "%v", err)
 	}
 	for _, n := range others {
-		waitFor(ctx, t, fmt.Sprintf("%s/%s StatefulSet composed", n.Namespace, n.Name), func(ctx context.Context) (bool, string, error) {
-			_, err := cp.Get(ctx, statefulSetGVK, n.Namespace, n.Name)
-			return err == nil, "", err
+		waitFor(ctx, t, fmt.Sprintf("%s/%s captive-core config composed, and said so on the claim", n.Namespace, n.Name), func(ctx context.Context) (bool, string, error) {
+			cm, err := cp.Get(ctx, configMapGVK, n.Namespace, n.Name+"-captive-core")
+			if err != nil {
+				return false, "", err
+			}
+			if cfg, _, _ := unstructured.NestedString(cm.Object, "data", "captive-core.cfg"); !strings.Contains(cfg, "[[VALIDATORS]]") {
+				return false, "captive-core.cfg has no quorum:\n" + cfg, nil
+			}
+			claim, err := cp.Get(ctx, claimGVK, n.Namespace, n.Name)
+			if err != nil {
+				return false, "", err
+			}
+			if s, r, m := harness.ConditionStatus(claim, "CoreConfig"); s != "True" || !strings.Contains(m, "not run by this composition") {
+				return false, fmt.Sprintf("claim condition CoreConfig=%s %s: %s", s, r, m), nil
+			}
+			return true, "", nil
 		})
+		if _, err := cp.Get(ctx, statefulSetGVK, n.Namespace, n.Name); !kerrors.IsNotFound(err) {
+			t.Errorf("%s/%s: a StatefulSet was composed (or the lookup failed: %v); Horizon and SorobanRpc run their own images", n.Namespace, n.Name, err)
+		}
 	}
 	// The directory never lists them: give Crossplane a few reconciles, then read it.
 	waitFor(ctx, t, "directory reconciled after the new nodes", func(ctx context.Context) (bool, string, error) {

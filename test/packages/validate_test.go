@@ -91,7 +91,7 @@ func TestExamplesValidate(t *testing.T) {
 		},
 		"BrokenClaimIsRefused": {
 			resources:   []string{filepath.Join("testdata", "invalid-claim.yaml")},
-			wantInvalid: []string{"StellarNode team-a/no-seed", "StellarNode team-a/same-ports"},
+			wantInvalid: []string{"StellarNode team-a/bad-quality", "StellarNode team-a/no-seed", "StellarNode team-a/other-preset", "StellarNode team-a/same-ports"},
 		},
 	}
 	for name, tc := range cases {

@@ -17,6 +17,7 @@ const (
 	DefaultMaxPeers                = 32
 	DefaultClusterDomain           = "cluster.local"
 	DefaultImage                   = "stellar/stellar-core"
+	DefaultHistoryImage            = "busybox:1.37.0"
 )
 
 // DirectoryInput configures the directory step: which node objects to
@@ -34,7 +35,10 @@ type DirectoryInput struct {
 	// cards the node step composes: a foreign kind such as the original
 	// operator's StellarNode (stellar.org/v1alpha1). Every object of this
 	// apiVersion and kind is required, and only those of the directory's
-	// network are kept. Omit it to discover from peer cards alone.
+	// network are kept: spec.network matched in any case, the operator's
+	// serde forms included ("testnet", {"custom": "<passphrase>"}); a Custom
+	// directory with spec.networkPassphrase keeps only the Custom nodes of
+	// that passphrase. Omit it to discover from peer cards alone.
 	// +optional
 	Nodes *NodeSource `json:"nodes,omitempty"`
 
@@ -175,6 +179,13 @@ type NodeInput struct {
 	// +optional
 	// +kubebuilder:default="stellar/stellar-core"
 	Image string `json:"image,omitempty"`
+
+	// HistoryImage serves a publishing node's archive (spec.history.publish)
+	// over HTTP: any image with busybox's httpd, which is run as
+	// "httpd -f -p <port> -h /data/history".
+	// +optional
+	// +kubebuilder:default="busybox:1.37.0"
+	HistoryImage string `json:"historyImage,omitempty"`
 
 	// ClusterDomain is the cluster's DNS domain, for the stable host names.
 	// +optional

@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 )
 
 // PeerPort is the stellar-core peer port every simulated validator advertises.
@@ -147,7 +150,11 @@ func (n *SimNode) Host() string {
 // PeerAddress is how other nodes' /peers show this node.
 func (n *SimNode) PeerAddress() string { return fmt.Sprintf("%s:%d", n.PeerIP, PeerPort) }
 
-// Claim is a StellarNode claim for this node whose admin endpoint is the simulated node.
+// Claim is a StellarNode claim for this node whose admin endpoint is the simulated node. Its config is one
+// stellar-core starts with, as the node step checks: a validator names its seed Secret, its own home domain
+// (<name>.<namespace>.example.org, MEDIUM) and public key; a node of a public network takes the network's preset
+// quorum, with UNSAFE_QUORUM where one organization runs the network; a Custom network's validator is its own
+// quorum and publishes the archive it reads. Only Custom needs a passphrase set on the claim besides.
 func (n *SimNode) Claim(nodeType, network string) *unstructured.Unstructured {
 	spec := map[string]any{
 		"nodeType":      nodeType,
@@ -155,7 +162,20 @@ func (n *SimNode) Claim(nodeType, network string) *unstructured.Unstructured {
 		"adminEndpoint": n.Core.URL(),
 	}
 	if nodeType == "Validator" {
-		spec["validator"] = map[string]any{"seedSecretRef": map[string]any{"name": n.Name + "-seed"}}
+		spec["validator"] = map[string]any{
+			"seedSecretRef": map[string]any{"name": n.Name + "-seed"},
+			"homeDomain":    n.Name + "." + n.Namespace + ".example.org",
+			"publicKey":     n.PublicKey(),
+		}
+	}
+	switch network {
+	case "Mainnet":
+		spec["quorum"] = map[string]any{"preset": network}
+	case "Testnet", "Futurenet":
+		spec["quorum"] = map[string]any{"preset": network, "unsafe": true}
+	case "Custom":
+		spec["quorum"] = map[string]any{"unsafe": true}
+		spec["history"] = map[string]any{"publish": true}
 	}
 	return &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "stellarpeers.io/v1alpha1",
@@ -163,6 +183,14 @@ func (n *SimNode) Claim(nodeType, network string) *unstructured.Unstructured {
 		"metadata":   map[string]any{"name": n.Name, "namespace": n.Namespace},
 		"spec":       spec,
 	}}
+}
+
+// PublicKey is the node's validator key: the ed25519 key of the seed sha256("stellar-peers e2e <namespace>/<name>"),
+// stable across runs and never a real validator's.
+func (n *SimNode) PublicKey() string {
+	sum := sha256.Sum256([]byte("stellar-peers e2e " + n.Namespace + "/" + n.Name))
+	pub, _ := ed25519.NewKeyFromSeed(sum[:]).Public().(ed25519.PublicKey)
+	return stellarcfg.PublicKeyStrKey(pub)
 }
 
 // ConnectedTo reports whether this node has an authenticated connection, either direction, with other.

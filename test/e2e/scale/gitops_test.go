@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -197,11 +198,15 @@ func allConfigured(ctx context.Context, t *testing.T, c client.Client, nodes []*
 			return false
 		}
 		cfg, _, _ := unstructured.NestedString(cm.Object, "data", "stellar-core.cfg")
-		if strings.Count(cfg, fmt.Sprintf(":%d\"", harness.PeerPort)) < len(nodes)-1 {
+		known, err := harness.KnownPeers(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(known) < len(nodes)-1 {
 			return false
 		}
 		for _, other := range nodes {
-			if other != node && !strings.Contains(cfg, fmt.Sprintf("%q", fmt.Sprintf("%s:%d", other.Host(), harness.PeerPort))) {
+			if other != node && !slices.Contains(known, fmt.Sprintf("%s:%d", other.Host(), harness.PeerPort)) {
 				return false
 			}
 		}
