@@ -37,12 +37,9 @@ type badField func(field, format string, a ...any) error
 
 func readQuorum(spec *structpb.Struct, bad badField) (quorumSpec, error) {
 	var q quorumSpec
-	quorum := peers.Object(spec, "quorum")
+	quorum, err := optionalObject(spec, "quorum", bad)
 	if quorum == nil {
-		if peers.Present(spec, "quorum") {
-			return q, bad("spec.quorum", "must be an object")
-		}
-		return q, nil
+		return q, err
 	}
 	q.preset = peers.StringOr(quorum, "", "preset")
 	q.includeDirectory = peers.Bool(quorum, "includeDirectory")
@@ -79,12 +76,9 @@ func readQuorum(spec *structpb.Struct, bad badField) (quorumSpec, error) {
 
 func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 	h := historySpec{port: defaultHistoryPort}
-	history := peers.Object(spec, "history")
+	history, err := optionalObject(spec, "history", bad)
 	if history == nil {
-		if peers.Present(spec, "history") {
-			return h, bad("spec.history", "must be an object")
-		}
-		return h, nil
+		return h, err
 	}
 	h.preset = peers.StringOr(history, "", "preset")
 	h.publish = peers.Bool(history, "publish")
@@ -94,7 +88,6 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 			return h, bad("spec.history.publicURL", "%v", err)
 		}
 	}
-	var err error
 	if h.port, err = portField(history, "port", defaultHistoryPort); err != nil {
 		return h, bad("spec.history.port", "%v", err)
 	}
@@ -116,6 +109,16 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 }
 
 // objectList reads a list of objects; absent is empty.
+// optionalObject is spec.<key>: nil when absent, an error naming the field
+// when it is there but not an object.
+func optionalObject(spec *structpb.Struct, key string, bad badField) (*structpb.Struct, error) {
+	o := peers.Object(spec, key)
+	if o == nil && peers.Present(spec, key) {
+		return nil, bad("spec."+key, "must be an object")
+	}
+	return o, nil
+}
+
 func objectList(s *structpb.Struct, key, field string, bad badField) ([]*structpb.Struct, error) {
 	if !peers.Present(s, key) {
 		return nil, nil

@@ -64,18 +64,44 @@ type schema struct {
 type definition struct {
 	Kind string `json:"kind"`
 	Spec struct {
-		Group      string `json:"group"`
-		Scope      string `json:"scope"`
-		Names      names  `json:"names"`
-		ClaimNames *names `json:"claimNames"`
-		Versions   []struct {
-			Name   string `json:"name"`
-			Served bool   `json:"served"`
-			Schema struct {
-				OpenAPIV3Schema schema `json:"openAPIV3Schema"`
-			} `json:"schema"`
-		} `json:"versions"`
+		Group      string    `json:"group"`
+		Scope      string    `json:"scope"`
+		Names      names     `json:"names"`
+		ClaimNames *names    `json:"claimNames"`
+		Versions   []version `json:"versions"`
 	} `json:"spec"`
+}
+
+type version struct {
+	Name   string `json:"name"`
+	Served bool   `json:"served"`
+	Schema struct {
+		OpenAPIV3Schema schema `json:"openAPIV3Schema"`
+	} `json:"schema"`
+}
+
+// section is one served version of one definition: a heading of the reference.
+type section struct {
+	doc
+	version version
+	title   string
+}
+
+// sections are the served versions of docs, in order, titled with the kind and, for an XRD, its claim.
+func sections(docs []doc) []section {
+	var out []section
+	for _, d := range docs {
+		title := d.def.Spec.Names.Kind
+		if d.def.Spec.ClaimNames != nil {
+			title += " (claim " + d.def.Spec.ClaimNames.Kind + ")"
+		}
+		for _, v := range d.def.Spec.Versions {
+			if v.Served {
+				out = append(out, section{doc: d, version: v, title: title})
+			}
+		}
+	}
+	return out
 }
 
 type names struct {
@@ -138,40 +164,24 @@ func render(docs []doc) []byte {
 	b.WriteString("install or use, from their schemas. Crossplane adds its own fields to composites and claims\n")
 	b.WriteString("(`spec.crossplane`, `spec.compositionRef`, ...; see Crossplane's documentation): only the fields our XRDs\n")
 	b.WriteString("declare are listed for them. A field without a description in its schema says so.\n\n")
-	for _, d := range docs {
-		for _, v := range d.def.Spec.Versions {
-			if !v.Served {
-				continue
-			}
-			title := d.def.Spec.Names.Kind
-			if d.def.Spec.ClaimNames != nil {
-				title += " (claim " + d.def.Spec.ClaimNames.Kind + ")"
-			}
-			fmt.Fprintf(&b, "- [%s `%s/%s`](#%s)\n", title, d.def.Spec.Group, v.Name, anchor(title, d.def.Spec.Group, v.Name))
-		}
+	all := sections(docs)
+	for _, sec := range all {
+		group := sec.def.Spec.Group
+		fmt.Fprintf(&b, "- [%s `%s/%s`](#%s)\n", sec.title, group, sec.version.Name, anchor(sec.title, group, sec.version.Name))
 	}
 	b.WriteString("\n")
-	for _, d := range docs {
-		for _, v := range d.def.Spec.Versions {
-			if !v.Served {
+	for _, sec := range all {
+		fmt.Fprintf(&b, "## %s `%s/%s`\n\n", sec.title, sec.def.Spec.Group, sec.version.Name)
+		fmt.Fprintf(&b, "%s, scope %s, from `%s`.\n\n", kindLabel(sec.def.Kind), orDefault(sec.def.Spec.Scope, "Cluster"), sec.source)
+		b.WriteString("| field | type | description |\n|---|---|---|\n")
+		root := sec.version.Schema.OpenAPIV3Schema
+		for _, top := range sortedKeys(root.Properties) {
+			if top == "apiVersion" || top == "kind" || top == "metadata" {
 				continue
 			}
-			title := d.def.Spec.Names.Kind
-			if d.def.Spec.ClaimNames != nil {
-				title += " (claim " + d.def.Spec.ClaimNames.Kind + ")"
-			}
-			fmt.Fprintf(&b, "## %s `%s/%s`\n\n", title, d.def.Spec.Group, v.Name)
-			fmt.Fprintf(&b, "%s, scope %s, from `%s`.\n\n", kindLabel(d.def.Kind), orDefault(d.def.Spec.Scope, "Cluster"), d.source)
-			b.WriteString("| field | type | description |\n|---|---|---|\n")
-			root := v.Schema.OpenAPIV3Schema
-			for _, top := range sortedKeys(root.Properties) {
-				if top == "apiVersion" || top == "kind" || top == "metadata" {
-					continue
-				}
-				walk(&b, top, root.Properties[top], contains(root.Required, top))
-			}
-			b.WriteString("\n")
+			walk(&b, top, root.Properties[top], contains(root.Required, top))
 		}
+		b.WriteString("\n")
 	}
 	return b.Bytes()
 }

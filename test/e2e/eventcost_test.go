@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/dynamic"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
 // Events a new claim may cost every directory of its network. The directory requires only its network's peer
@@ -21,7 +22,6 @@ import (
 // requirement's labels (dependency.InMemoryTracker.Dependants in the pinned crossplane module). A validator's
 // card is created once and rewritten only when its peer facts change; other node types have none.
 const (
-	directoryKind                  = "stellarpeerdirectories.stellarpeers.io"
 	maxDirectoryEventsPerValidator = 2
 	maxDirectoryEventsPerOtherNode = 0
 )
@@ -64,7 +64,7 @@ func TestClaimEventCost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			breakerBefore, err := cp.CircuitBreakerEvents(ctx, directoryKind)
+			breakerBefore, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -89,7 +89,7 @@ func TestClaimEventCost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			breakerAfter, err := cp.CircuitBreakerEvents(ctx, directoryKind)
+			breakerAfter, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package harness
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -126,51 +125,4 @@ func (cp *ControlPlane) countXRLog(xrName, message string) (int, error) {
 		}
 	}
 	return count, nil
-}
-
-// CircuitBreakerEvents is how many watch events Crossplane's circuit breaker has recorded so far for the XRs of
-// one composite kind (e.g. "stellarpeerdirectories.stellarpeers.io"), whatever the outcome, from Crossplane's own
-// circuit_breaker_events_total (internal/circuit/circuit_metrics.go in the pinned module). With one XR of that
-// kind, it is every event that XR saw: changes to what it requires, to what it composes and to itself.
-func (cp *ControlPlane) CircuitBreakerEvents(ctx context.Context, compositeKind string) (int, error) {
-	port := ""
-	for _, p := range cp.procs {
-		if p.name != "crossplane" {
-			continue
-		}
-		for _, a := range p.cmd.Args[1:] {
-			if v, ok := strings.CutPrefix(a, "--metrics-port="); ok {
-				port = v
-			}
-		}
-	}
-	if port == "" {
-		return 0, fmt.Errorf("cannot read Crossplane's metrics: it is not running")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1:"+port+"/metrics", nil)
-	if err != nil {
-		return 0, err
-	}
-	rsp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("cannot read Crossplane's metrics: %w", err)
-	}
-	defer rsp.Body.Close() //nolint:errcheck // a read-only response.
-	body, err := io.ReadAll(rsp.Body)
-	if err != nil {
-		return 0, fmt.Errorf("cannot read Crossplane's metrics: %w", err)
-	}
-	total := 0
-	for line := range strings.Lines(string(body)) {
-		labels, value, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(line), "circuit_breaker_events_total{"), "} ")
-		if !ok || !strings.HasPrefix(line, "circuit_breaker_events_total{") || metricLabel(labels, "controller") != "composite/"+compositeKind {
-			continue
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		if err != nil {
-			return 0, fmt.Errorf("cannot parse %q: %w", line, err)
-		}
-		total += int(n)
-	}
-	return total, nil
 }

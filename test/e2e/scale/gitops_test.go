@@ -108,7 +108,7 @@ func gitopsBulkApply(t *testing.T, rep *report, n int) (summary string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventsBefore, err := cp.CircuitBreakerEvents(ctx, "stellarpeerdirectories.stellarpeers.io")
+	eventsBefore, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +149,7 @@ func gitopsBulkApply(t *testing.T, rep *report, n int) (summary string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eventsAfter, err := cp.CircuitBreakerEvents(ctx, "stellarpeerdirectories.stellarpeers.io")
+	eventsAfter, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
 	if err != nil {
 		t.Fatal(err)
 	}
