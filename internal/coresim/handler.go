@@ -1,6 +1,7 @@
 package coresim
 
 import (
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -117,6 +118,11 @@ func (n *Node) route(req Request) (status int, contentType, body string) {
 		handle = n.connect
 	case "/droppeer":
 		handle = n.dropPeer
+	case "/sim/state":
+		if n.opts.Introspect {
+			return http.StatusOK, jsonType, n.simState()
+		}
+		return http.StatusNotFound, "text/html", welcomePage
 	default:
 		return http.StatusNotFound, "text/html", welcomePage
 	}
@@ -231,6 +237,11 @@ func (n *Node) resolve(host string) (netip.Addr, bool) {
 			return ip, true
 		}
 	}
+	if n.opts.Resolve != nil {
+		if ip, ok := n.opts.Resolve(host); ok && ip.Unmap().Is4() {
+			return ip.Unmap(), true
+		}
+	}
 	return netip.Addr{}, false
 }
 
@@ -251,4 +262,38 @@ func (n *Node) dropPeer(q map[string]string) string {
 		}
 	}
 	return "Peer " + id + " not found"
+}
+
+// SimState is what GET /sim/state answers when Options.Introspect is set: the peer table (pending connects that
+// are due authenticated first, as a request would), every /connect the node was asked for, and the counters tests
+// assert on.
+type SimState struct {
+	State                  string    `json:"state"`
+	Peers                  PeerTable `json:"peers"`
+	Connects               []Connect `json:"connects"`
+	AlreadyConnectedErrors int       `json:"alreadyConnectedErrors"`
+	DroppedConnects        int       `json:"droppedConnects"`
+}
+
+// Connect is one /connect request as the node received it.
+type Connect struct {
+	Peer string    `json:"peer"`
+	Port string    `json:"port"`
+	Time time.Time `json:"time"`
+}
+
+// simState answers /sim/state. Callers hold mu.
+func (n *Node) simState() string {
+	n.promote(false)
+	s := SimState{State: n.state, Peers: n.peerTable(), AlreadyConnectedErrors: n.alreadyErrors, DroppedConnects: n.droppedConnects}
+	for _, r := range n.requests {
+		if r.Path == "/connect" {
+			s.Connects = append(s.Connects, Connect{Peer: r.Query["peer"], Port: r.Query["port"], Time: r.Time})
+		}
+	}
+	b, err := json.Marshal(s)
+	if err != nil {
+		return compact("exception", err.Error())
+	}
+	return string(b)
 }

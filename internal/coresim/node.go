@@ -44,8 +44,22 @@ type Options struct {
 	// A /connect beyond it is dropped silently.
 	MaxPendingOutbound int
 	// Hosts maps peer host names to IPv4 addresses for /connect by name.
-	// The simulator never uses DNS: other names get core's resolve exception.
+	// Without Resolve the simulator never uses DNS: other names get core's
+	// resolve exception.
 	Hosts map[string]string
+	// Resolve, when set, resolves a host name Hosts does not list, as core
+	// resolves a peer's name when told to connect (in a pod: the cluster's
+	// DNS). It only looks a name up: nothing is dialed.
+	Resolve func(host string) (netip.Addr, bool)
+	// Listener, when set, is the listener to serve on instead of listening
+	// on Addr: a simulated node in a pod serves on the pod's own address,
+	// which the loopback check would refuse. The caller owns the choice.
+	Listener net.Listener
+	// Introspect serves GET /sim/state, a JSON snapshot of the peer table and
+	// the counters tests assert on, next to core's own commands: tests that
+	// cannot call the Go methods (the node runs in a pod) read it over the
+	// admin port.
+	Introspect bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -102,8 +116,10 @@ func Start(opts Options) (*Node, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
 	}
-	if err := checkLoopback(opts.Addr); err != nil {
-		return nil, err
+	if opts.Listener == nil {
+		if err := checkLoopback(opts.Addr); err != nil {
+			return nil, err
+		}
 	}
 	if opts.State == "" {
 		opts.State = StateSynced
@@ -120,9 +136,12 @@ func Start(opts Options) (*Node, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	l, err := net.Listen("tcp", opts.Addr)
-	if err != nil {
-		return nil, fmt.Errorf("cannot listen on %s: %w", opts.Addr, err)
+	l := opts.Listener
+	if l == nil {
+		var err error
+		if l, err = net.Listen("tcp", opts.Addr); err != nil {
+			return nil, fmt.Errorf("cannot listen on %s: %w", opts.Addr, err)
+		}
 	}
 	n := &Node{
 		opts:     opts,
