@@ -147,3 +147,9 @@ func abbreviate(s string) string {
 	}
 	return s[:60] + "..."
 }
+
+// SeedStrKey encodes a 32-byte ed25519 seed as the "S..." strkey stellar-core reads in NODE_SEED: tests give
+// their validators seeds derived from a fixed string, never real ones.
+func SeedStrKey(seed []byte) string {
+	return encodeStrKey(versionSeed, seed)
+}
