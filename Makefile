@@ -345,16 +345,108 @@ bench: $(GO_TEMPLATING) ## Benchmark against function-go-templating (slow; write
 		--results=bench/RESULTS.md --command="make bench"
 
 # ---------------------------------------------------------------------------------------------------------
-# E2E on kind (issue 6): the discovery scenario on a kind cluster, Crossplane installed with its Helm chart, our
-# packages installed from the .xpkg files. Needs a Docker engine and helm on PATH; kind itself is the pinned build
-# below, never downloaded. The test package has the build tag `kind`, so `make e2e` never compiles it.
+# E2E on kind (issue 14): the discovery loop on a real kind cluster. This machine reaches no image registry, so
+# everything the cluster runs is built here from pinned sources and cached under $(KIND_CACHE), keyed by version:
+# a kind node image for Kubernetes $(KUBE_VERSION) (Debian bookworm by mmdebstrap, kind's node files, kubelet,
+# kubeadm, kubectl), the control-plane, CoreDNS, pause, kube-proxy and kube-network-policies images, Crossplane's
+# image, an OCI registry image and the simulated stellar-core image. When no Docker engine answers, one is started
+# for the run (hack/kind/docker.sh: Debian's docker.io, its own data root under $(KIND_CACHE), stopped afterwards).
+# Our packages are pushed to the registry, which runs on the cluster's Docker network, and installed with
+# `crossplane xpkg install`. The test package has the build tag `kind`, so `make e2e` never compiles it.
 
 KIND_VERSION := v0.33.0
 KIND := $(TOOLS_DIR)/kind-$(KIND_VERSION)/kind
+HELM_VERSION := v3.22.0
+HELM := $(TOOLS_DIR)/helm-$(HELM_VERSION)/helm
+COREDNS_VERSION := v1.13.1
+COREDNS := $(TOOLS_DIR)/coredns-$(COREDNS_VERSION)/coredns
+CNI_PLUGINS_VERSION := v1.9.1
+CNI_PLUGINS := $(TOOLS_DIR)/cni-plugins-$(CNI_PLUGINS_VERSION)
+NETPOL_VERSION := v0.8.0
+NETPOL := $(TOOLS_DIR)/kube-network-policies-$(NETPOL_VERSION)/netpol
+NETPOL_MANIFEST := $(TOOLS_DIR)/kube-network-policies-$(NETPOL_VERSION)/install.yaml
+REGISTRY_VERSION := v0.22.1
+REGISTRY_BIN := $(TOOLS_DIR)/registry-$(REGISTRY_VERSION)/registry
+KUBE_BIN := $(TOOLS_DIR)/kubernetes-$(KUBE_VERSION)
 CROSSPLANE_CHART := $(TOOLS_DIR)/crossplane-$(CROSSPLANE_VERSION)/chart
+# kubeadm v1.35 names etcd 3.6.6-0; we run the etcd `make tools` pins and tell kubeadm its tag.
+ETCD_IMAGE_TAG := $(patsubst v%,%,$(ETCD_VERSION))-0
+PAUSE_VERSION := 3.10.1
+
+KIND_CACHE := $(CACHE_DIR)/kind
+KIND_IMAGES := $(KIND_CACHE)/images
+KIND_OUT := $(CURDIR)/_output/kind
+# Bump when the node's package list or build steps change, so the cached root file systems are rebuilt.
+ROOTFS_VERSION := bookworm-1
+NODE_ROOTFS := $(KIND_CACHE)/rootfs-node-$(ROOTFS_VERSION).tar
+IPTABLES_ROOTFS := $(KIND_CACHE)/rootfs-iptables-$(ROOTFS_VERSION).tar
+NODE_PACKAGES := systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,procps,containerd,runc
+# kind's Dockerfile (images/base): the systemd units a container must not start, no kernel log in the journal.
+NODE_ROOTFS_HOOK := find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete; \
+	rm -f /lib/systemd/system/multi-user.target.wants/* /etc/systemd/system/*.wants/* /lib/systemd/system/local-fs.target.wants/* \
+	/lib/systemd/system/sockets.target.wants/*udev* /lib/systemd/system/sockets.target.wants/*initctl* /lib/systemd/system/basic.target.wants/*; \
+	echo ReadKMsg=no >> /etc/systemd/journald.conf
+# The Docker engine we start when none answers keeps its images here, so a second run finds the node image loaded.
+KIND_DOCKER_ROOT := $(KIND_CACHE)/docker-data
+KIND_RUNCWRAP := $(KIND_CACHE)/bin/runcwrap
+KIND_IMAGE_TOOL := $(KIND_CACHE)/bin/image
+CROSSPLANE_IMAGE_BIN := $(KIND_CACHE)/bin/crossplane-$(CROSSPLANE_VERSION)
+# The capability check of hack/kind/docker.sh: 1 when the bounding set lacks CAP_SYS_RESOURCE (bit 24).
+KIND_CAPFIX := $(shell c=$$(awk '/^CapBnd:/ {print $$2}' /proc/self/status 2>/dev/null); echo $$(( (16#$${c:-1000000} >> 24 & 1) ^ 1 )))
+KIND_NODE_IMAGE := $(KIND_IMAGES)/kind-node-$(KUBE_VERSION)-$(ROOTFS_VERSION)-capfix$(KIND_CAPFIX).tar
+KIND_NODE_REF := stellar-peers.local/kind-node:$(KUBE_VERSION)
+
+img = $(KIND_IMAGES)/$(1).tar
+KIND_CONTROL_PLANE_IMAGES := $(call img,kube-apiserver-$(KUBE_VERSION)) $(call img,kube-controller-manager-$(KUBE_VERSION)) \
+	$(call img,kube-scheduler-$(KUBE_VERSION)) $(call img,kube-proxy-$(KUBE_VERSION)-$(ROOTFS_VERSION)) \
+	$(call img,etcd-$(ETCD_IMAGE_TAG)) $(call img,coredns-$(COREDNS_VERSION)) $(call img,pause-$(PAUSE_VERSION)) \
+	$(call img,kube-network-policies-$(NETPOL_VERSION))
+KIND_CROSSPLANE_IMAGE := $(call img,crossplane-$(CROSSPLANE_VERSION))
+KIND_REGISTRY_IMAGE := $(call img,registry-$(REGISTRY_VERSION))
+KIND_CORESIM_IMAGE := $(KIND_OUT)/images/coresim.tar
+# The simulated core's tag is the stellar-core version the test's claims name: a node's image tag is its version.
+CORESIM_TAG := 23.0.1
+
+# The cluster's Docker network, created by the test with this subnet, and the registry's fixed address on it. An
+# RFC 1918 address is what Crossplane (go-containerregistry) dials over plain HTTP without any flag.
+KIND_NETWORK ?= stellar-peers-kind
+KIND_SUBNET ?= 172.31.250.0/24
+KIND_REGISTRY ?= 172.31.250.250:5000
+KIND_XPKG_DIR := $(KIND_OUT)/xpkg
 
 $(KIND):
 	cd tools/kind && go build -o $@ sigs.k8s.io/kind
+
+$(HELM):
+	cd tools/helm && go build -trimpath -ldflags "-X helm.sh/helm/v3/internal/version.version=$(HELM_VERSION)" -o $@ helm.sh/helm/v3/cmd/helm
+
+$(COREDNS):
+	cd tools/coredns && go build -trimpath -o $@ github.com/coredns/coredns
+
+$(CNI_PLUGINS)/.built:
+	cd tools/cni-plugins && for p in main/ptp ipam/host-local main/loopback meta/portmap; do \
+		go build -trimpath -o $(CNI_PLUGINS)/ github.com/containernetworking/plugins/plugins/$$p; done
+	touch $@
+
+$(NETPOL):
+	cd tools/kube-network-policies && go build -trimpath -o $@ sigs.k8s.io/kube-network-policies/cmd
+
+# Its DaemonSet manifest comes from the same pinned module, with the image we build.
+$(NETPOL_MANIFEST):
+	mkdir -p $(@D)
+	cd tools/kube-network-policies && sed 's|image: registry.k8s.io/networking/kube-network-policies:.*|image: registry.k8s.io/networking/kube-network-policies:$(NETPOL_VERSION)|' \
+		$$(go list -m -f '{{.Dir}}' sigs.k8s.io/kube-network-policies)/install.yaml > $@
+
+$(REGISTRY_BIN): tools/registry/main.go
+	cd tools/registry && go build -trimpath -o $@ .
+
+$(KUBE_BIN)/kubelet $(KUBE_BIN)/kubeadm $(KUBE_BIN)/kubectl $(KUBE_BIN)/kube-scheduler $(KUBE_BIN)/kube-proxy:
+	cd tools/kubernetes && go build -ldflags "$(KUBE_LDFLAGS)" -o $@ k8s.io/kubernetes/cmd/$(@F)
+
+# Crossplane's image carries its version, which the Configuration's `crossplane.version` constraint is checked against.
+$(CROSSPLANE_IMAGE_BIN):
+	cd tools/crossplane && go build -ldflags "-s -w -X github.com/crossplane/crossplane-runtime/v2/pkg/version.version=$(CROSSPLANE_VERSION)" \
+		-o $@ github.com/crossplane/crossplane/v2/cmd/crossplane
 
 # Crossplane's Helm chart comes from the same pinned module as the core binary.
 $(CROSSPLANE_CHART)/.copied:
@@ -363,16 +455,99 @@ $(CROSSPLANE_CHART)/.copied:
 	chmod -R u+w $(CROSSPLANE_CHART)
 	touch $@
 
-.PHONY: kind-preflight
-kind-preflight:
-	@if ! docker info >/dev/null 2>&1; then \
-		echo "e2e-kind: no Docker engine answers here (docker info failed); kind needs one. Use 'make e2e' for the local control plane."; \
-		exit 1; \
-	fi
-	@command -v helm >/dev/null || { echo "e2e-kind: helm is not on PATH; Crossplane is installed with its Helm chart."; exit 1; }
+$(KIND_RUNCWRAP): hack/kind/runcwrap/main.go
+	go build -trimpath -o $@ ./hack/kind/runcwrap
+
+$(KIND_IMAGE_TOOL): hack/kind/image/main.go
+	go build -trimpath -o $@ ./hack/kind/image
+
+$(NODE_ROOTFS):
+	@mkdir -p $(@D)
+	mmdebstrap --format=tar --variant=minbase --include=$(NODE_PACKAGES) --customize-hook='chroot "$$1" sh -c "$(NODE_ROOTFS_HOOK)"' \
+		bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-node.log 2>&1 || { tail -n 20 $(KIND_CACHE)/mmdebstrap-node.log; exit 1; }
+	mv $@.tmp $@
+
+$(IPTABLES_ROOTFS):
+	@mkdir -p $(@D)
+	mmdebstrap --format=tar --variant=minbase --include=iptables,conntrack,nftables bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-iptables.log 2>&1 || \
+		{ tail -n 20 $(KIND_CACHE)/mmdebstrap-iptables.log; exit 1; }
+	mv $@.tmp $@
+
+# Static binaries run as root, as kubeadm's static pods expect of their images.
+static_image = $(KIND_IMAGE_TOOL) --ref $(1) --out $@ --file $(2)=$(3) --entrypoint $(3)
+
+$(call img,kube-apiserver-$(KUBE_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_APISERVER)
+	$(call static_image,registry.k8s.io/kube-apiserver:$(KUBE_VERSION),$(KUBE_APISERVER),/usr/local/bin/kube-apiserver)
+$(call img,kube-controller-manager-$(KUBE_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_CONTROLLER_MANAGER)
+	$(call static_image,registry.k8s.io/kube-controller-manager:$(KUBE_VERSION),$(KUBE_CONTROLLER_MANAGER),/usr/local/bin/kube-controller-manager)
+$(call img,kube-scheduler-$(KUBE_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_BIN)/kube-scheduler
+	$(call static_image,registry.k8s.io/kube-scheduler:$(KUBE_VERSION),$(KUBE_BIN)/kube-scheduler,/usr/local/bin/kube-scheduler)
+# kube-proxy runs iptables: its image is a Debian root file system with iptables, conntrack and nftables.
+$(call img,kube-proxy-$(KUBE_VERSION)-$(ROOTFS_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_BIN)/kube-proxy $(IPTABLES_ROOTFS)
+	$(call static_image,registry.k8s.io/kube-proxy:$(KUBE_VERSION),$(KUBE_BIN)/kube-proxy,/usr/local/bin/kube-proxy) --base-layer $(IPTABLES_ROOTFS)
+$(call img,etcd-$(ETCD_IMAGE_TAG)): $(KIND_IMAGE_TOOL) $(ETCD)
+	$(call static_image,registry.k8s.io/etcd:$(ETCD_IMAGE_TAG),$(ETCD),/usr/local/bin/etcd)
+$(call img,coredns-$(COREDNS_VERSION)): $(KIND_IMAGE_TOOL) $(COREDNS)
+	$(call static_image,registry.k8s.io/coredns/coredns:$(COREDNS_VERSION),$(COREDNS),/coredns)
+$(call img,pause-$(PAUSE_VERSION)): $(KIND_IMAGE_TOOL) hack/kind/pause/main.go
+	go build -trimpath -ldflags "-s -w" -o $(KIND_CACHE)/bin/pause ./hack/kind/pause
+	$(call static_image,registry.k8s.io/pause:$(PAUSE_VERSION),$(KIND_CACHE)/bin/pause,/pause)
+$(call img,kube-network-policies-$(NETPOL_VERSION)): $(KIND_IMAGE_TOOL) $(NETPOL)
+	$(call static_image,registry.k8s.io/networking/kube-network-policies:$(NETPOL_VERSION),$(NETPOL),/bin/netpol)
+$(call img,registry-$(REGISTRY_VERSION)): $(KIND_IMAGE_TOOL) $(REGISTRY_BIN)
+	$(call static_image,stellar-peers.local/registry:$(REGISTRY_VERSION),$(REGISTRY_BIN),/registry) --user 65532:65532
+
+# Crossplane's image as its nix build lays it out: /bin/crossplane, its CRDs and webhook configurations (which
+# `crossplane core init` applies), a passwd naming the nonroot user it runs as.
+$(KIND_CROSSPLANE_IMAGE): $(KIND_IMAGE_TOOL) $(CROSSPLANE_IMAGE_BIN)
+	@mkdir -p $(KIND_CACHE)/crossplane-etc
+	printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' > $(KIND_CACHE)/crossplane-etc/passwd
+	printf 'root:x:0:\nnonroot:x:65532:\n' > $(KIND_CACHE)/crossplane-etc/group
+	printf 'hosts: files dns\n' > $(KIND_CACHE)/crossplane-etc/nsswitch.conf
+	cd tools/crossplane && src=$$(go list -m -f '{{.Dir}}' github.com/crossplane/crossplane/v2) && \
+	$(KIND_IMAGE_TOOL) --ref xpkg.crossplane.io/crossplane/crossplane:$(CROSSPLANE_VERSION) --out $@ --user 65532 \
+		--file $(CROSSPLANE_IMAGE_BIN)=/bin/crossplane --entrypoint /bin/crossplane \
+		--dir $$src/cluster/crds=/crds --dir $$src/cluster/webhookconfigurations=/webhookconfigurations \
+		--dir $(KIND_CACHE)/crossplane-etc=/etc --dir $(KIND_CACHE)/crossplane-etc=/home/nonroot
+
+# The simulated stellar-core (hack/kind/coresim) as /usr/local/bin/stellar-core, with Debian's static busybox as
+# /bin/sh for the init container our StatefulSet runs.
+BUSYBOX_DEB_DIR := $(KIND_CACHE)/busybox-static
+$(BUSYBOX_DEB_DIR)/bin/busybox:
+	rm -rf $(BUSYBOX_DEB_DIR) && mkdir -p $(BUSYBOX_DEB_DIR)/deb
+	cd $(BUSYBOX_DEB_DIR)/deb && apt-get download busybox-static >/dev/null && dpkg-deb -x busybox-static_*.deb $(BUSYBOX_DEB_DIR)
+
+$(KIND_CORESIM_IMAGE): $(KIND_IMAGE_TOOL) $(RUNTIME_GO_SOURCES) hack/kind/coresim/main.go $(BUSYBOX_DEB_DIR)/bin/busybox
+	GOOS=linux GOARCH=amd64 go build -trimpath -ldflags "-s -w" -o $(KIND_OUT)/bin/stellar-core ./hack/kind/coresim
+	$(KIND_IMAGE_TOOL) --ref stellar-peers.local/stellar-core-sim:$(CORESIM_TAG) --out $@ --user 65532:65532 \
+		--file $(KIND_OUT)/bin/stellar-core=/usr/local/bin/stellar-core --file $(BUSYBOX_DEB_DIR)/bin/busybox=/bin/busybox \
+		$(foreach c,sh cat printf [ test,--symlink /bin/$(c)=busybox) --entrypoint /usr/local/bin/stellar-core
+
+$(KIND_NODE_IMAGE): hack/kind/node-image.sh $(wildcard hack/kind/node/*) $(NODE_ROOTFS) $(KIND_IMAGE_TOOL) $(KIND_RUNCWRAP) \
+		$(KUBE_BIN)/kubelet $(KUBE_BIN)/kubeadm $(KUBE_BIN)/kubectl $(CNI_PLUGINS)/.built $(KIND_CONTROL_PLANE_IMAGES)
+	cd tools/kind && hack=$(CURDIR)/hack/kind && $$hack/node-image.sh $@ $(NODE_ROOTFS) \
+		$$(go list -m -f '{{.Dir}}' sigs.k8s.io/kind)/images/base/files $(KUBE_BIN) $(CNI_PLUGINS) $(KIND_RUNCWRAP) \
+		$(KIND_CAPFIX) $(KIND_IMAGE_TOOL) $(KIND_CONTROL_PLANE_IMAGES)
+
+.PHONY: kind-images
+kind-images: $(KIND_NODE_IMAGE) $(KIND_CROSSPLANE_IMAGE) $(KIND_REGISTRY_IMAGE) $(KIND_CORESIM_IMAGE) images ## Build every image the kind cluster runs (cached).
+
+# The packages as the kind test pushes them: the Configuration names its dependencies in the cluster's registry.
+.PHONY: kind-xpkg
+kind-xpkg:
+	@$(MAKE) --no-print-directory xpkg XPKG_DIR=$(KIND_XPKG_DIR) PACKAGE_REGISTRY=$(KIND_REGISTRY)/stellarpeers
 
 .PHONY: e2e-kind
-e2e-kind: kind-preflight $(KIND) $(CROSSPLANE_CHART)/.copied images xpkg ## End-to-end tests on a kind cluster (needs Docker and helm).
-	E2E_KIND=$(KIND) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) \
-		E2E_KIND_FUNCTION_IMAGE=$(FUNCTION_IMAGE) E2E_KIND_PROVIDER_IMAGE=$(PROVIDER_IMAGE) \
-		go test -tags kind -count=1 -timeout 30m -v ./test/e2e/kind/...
+e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(CROSSPLANE_CHART)/.copied $(NETPOL_MANIFEST) $(KIND_RUNCWRAP) kind-images kind-xpkg ## End-to-end tests on a kind cluster built here (starts a Docker engine if none answers).
+	@mkdir -p $(KIND_OUT); \
+	host=$$(hack/kind/docker.sh start $(KIND_OUT)/docker $(KIND_DOCKER_ROOT) $(KIND_RUNCWRAP)) || exit 1; \
+	if [ -n "$$host" ]; then export DOCKER_HOST=$$host; fi; rc=0; \
+	E2E_KIND=$(KIND) E2E_HELM=$(HELM) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) E2E_KIND_NETPOL_MANIFEST=$(NETPOL_MANIFEST) \
+	E2E_KIND_NODE_IMAGE=$(KIND_NODE_IMAGE) E2E_KIND_NODE_REF=$(KIND_NODE_REF) E2E_KIND_ETCD_TAG=$(ETCD_IMAGE_TAG) \
+	E2E_KIND_IMAGES="$(KIND_CROSSPLANE_IMAGE) $(KIND_CORESIM_IMAGE) $(FUNCTION_IMAGE) $(PROVIDER_IMAGE)" \
+	E2E_KIND_REGISTRY_IMAGE=$(KIND_REGISTRY_IMAGE) E2E_KIND_REGISTRY=$(KIND_REGISTRY) \
+	E2E_KIND_NETWORK=$(KIND_NETWORK) E2E_KIND_SUBNET=$(KIND_SUBNET) E2E_KIND_OUT=$(KIND_OUT) \
+	E2E_KIND_FUNCTION_XPKG=$(KIND_XPKG_DIR)/$(notdir $(FUNCTION_XPKG)) E2E_KIND_PROVIDER_XPKG=$(KIND_XPKG_DIR)/$(notdir $(PROVIDER_XPKG)) \
+	E2E_KIND_CONFIGURATION_XPKG=$(KIND_XPKG_DIR)/$(notdir $(CONFIGURATION_XPKG)) \
+		go test -tags kind -count=1 -timeout 40m -v ./test/e2e/kind/... || rc=$$?; \
+	if [ -z "$${E2E_KIND_KEEP:-}" ]; then hack/kind/docker.sh stop $(KIND_OUT)/docker; fi; exit $$rc
