@@ -117,6 +117,8 @@ func (n *Node) route(req Request) (status int, contentType, body string) {
 		handle = n.connect
 	case "/droppeer":
 		handle = n.dropPeer
+	case "/quorum":
+		handle = n.quorumRoute
 	default:
 		return http.StatusNotFound, "text/html", welcomePage
 	}
@@ -138,7 +140,7 @@ func (n *Node) info(map[string]string) string {
 		"network":          n.opts.Network,
 		"peers":            obj{"authenticated_count": len(n.authIn) + len(n.authOut), "pending_count": pendingCount},
 		"protocol_version": 23,
-		"quorum":           obj{"node": "self", "qset": obj{"cost": 0, "lag_ms": nil}},
+		"quorum":           n.infoQuorum(),
 		"startedOn":        "2026-11-20T21:52:33Z",
 		"state":            n.state,
 	}
