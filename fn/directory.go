@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -264,7 +265,7 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		configMap:        v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName},
 		maxShrinkPercent: v1alpha1.DefaultMaxShrinkPercent,
 		allowShrink:      peers.Bool(spec, "allowShrink"),
-		clusterDomain:    or(in.ClusterDomain, v1alpha1.DefaultClusterDomain),
+		clusterDomain:    cmp.Or(in.ClusterDomain, peers.DefaultClusterDomain),
 	}
 	if s.network == "" {
 		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
@@ -280,9 +281,17 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		warnings = append(warnings, errors.Errorf("%s: spec.networkPassphrase: is not set, so the validators of every Custom network are listed; set it to list only this network's", obj))
 	}
 
+	// The nodes' cluster domain names the foreign node kinds' stable hosts
+	// too.
+	if v, err := clusterDomainOf(peers.Object(spec, "nodes")); err != nil {
+		warnings = append(warnings, errors.Errorf("%s: spec.nodes.clusterDomain: %v; using %s", obj, err, s.clusterDomain))
+	} else if v != "" {
+		s.clusterDomain = v
+	}
+
 	if in.ConfigMap != nil {
-		s.configMap.Namespace = or(in.ConfigMap.Namespace, s.configMap.Namespace)
-		s.configMap.Name = or(in.ConfigMap.Name, s.configMap.Name)
+		s.configMap.Namespace = cmp.Or(in.ConfigMap.Namespace, s.configMap.Namespace)
+		s.configMap.Name = cmp.Or(in.ConfigMap.Name, s.configMap.Name)
 	}
 	s.configMap.Namespace = peers.StringOr(spec, s.configMap.Namespace, "configMap", "namespace")
 	s.configMap.Name = peers.StringOr(spec, s.configMap.Name, "configMap", "name")
@@ -360,13 +369,6 @@ func labelSelector(s *structpb.Struct) (labels.Selector, error) {
 		return nil, fmt.Errorf("cannot parse label selector: %w", err)
 	}
 	return metav1.LabelSelectorAsSelector(ls)
-}
-
-func or(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // knownPeers is a directory ConfigMap's known-peers.cfg, or empty.

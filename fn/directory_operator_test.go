@@ -40,6 +40,15 @@ func TestOperatorNodes(t *testing.T) {
 			spec:  `"network": "Testnet"`,
 			peers: "lower.ops.svc.cluster.local:11625\nupper.ops.svc.cluster.local:11625\n",
 		},
+		"ClusterDomainOfTheNodes": {
+			spec:  `"network": "Testnet", "nodes": {"clusterDomain": "k8s.example.org"}`,
+			peers: "lower.ops.svc.k8s.example.org:11625\nupper.ops.svc.k8s.example.org:11625\n",
+		},
+		"BadClusterDomainOfTheNodes": {
+			spec:     `"network": "Testnet", "nodes": {"clusterDomain": "-bad-"}`,
+			peers:    "lower.ops.svc.cluster.local:11625\nupper.ops.svc.cluster.local:11625\n",
+			warnings: []string{`StellarPeerDirectory "d": spec.nodes.clusterDomain: "-bad-" is not a valid host name; using cluster.local`},
+		},
 		"CustomOfAPassphrase": {
 			spec:     `"network": "Custom", "networkPassphrase": "My Net ; 2026"`,
 			peers:    "mine.ops.svc.cluster.local:11625\nmine-pascal.ops.svc.cluster.local:11625\n",

@@ -18,16 +18,20 @@ import (
 )
 
 // TestNodeNetworkPolicyLimitsAdminPort: the NetworkPolicy composed for every node admits the peer port from
-// anywhere and the admin port only from the provider's namespace; when the admin port is not exposed, no rule
-// admits it at all. No rule opens every port (a rule without ports would).
+// anywhere and the admin port only from the provider's pods (the label Crossplane puts on them) in the provider's
+// namespace, both in one peer so that both must match; when the admin port is not exposed, no rule admits it at
+// all. No rule opens every port (a rule without ports would).
 func TestNodeNetworkPolicyLimitsAdminPort(t *testing.T) {
 	tcp := func(p int) networkingv1.NetworkPolicyPort {
 		proto := corev1.ProtocolTCP
 		port := intstr.FromInt32(int32(p)) //nolint:gosec // test ports are small.
 		return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port}
 	}
-	fromNamespace := func(ns string) []networkingv1.NetworkPolicyPeer {
-		return []networkingv1.NetworkPolicyPeer{{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}}}}
+	fromProvider := func(ns string) []networkingv1.NetworkPolicyPeer {
+		return []networkingv1.NetworkPolicyPeer{{
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"pkg.crossplane.io/provider": "provider-stellar-core"}},
+		}}
 	}
 	cases := map[string]struct {
 		input string
@@ -37,14 +41,14 @@ func TestNodeNetworkPolicyLimitsAdminPort(t *testing.T) {
 			input: nodeInput,
 			want: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: []networkingv1.NetworkPolicyPort{tcp(11625)}},
-				{From: fromNamespace("crossplane-system"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
+				{From: fromProvider("crossplane-system"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
 			},
 		},
 		"ProviderNamespace": {
 			input: `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "NodeInput", "providerNamespace": "stellar-providers"}`,
 			want: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: []networkingv1.NetworkPolicyPort{tcp(11625)}},
-				{From: fromNamespace("stellar-providers"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
+				{From: fromProvider("stellar-providers"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
 			},
 		},
 		"AdminPortNotExposed": {

@@ -47,15 +47,17 @@ func runNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1
 	// Every requirement follows from the observed composite and the required
 	// resources, so they are the same on every call once resolved.
 	require(rsp, requirementDirectories, &fnv1.ResourceSelector{
-		ApiVersion: or(in.Directory.APIVersion, v1alpha1.DefaultDirectoryAPIVersion),
-		Kind:       or(in.Directory.Kind, v1alpha1.DefaultDirectoryKind),
+		ApiVersion: cmp.Or(in.Directory.APIVersion, v1alpha1.DefaultDirectoryAPIVersion),
+		Kind:       cmp.Or(in.Directory.Kind, v1alpha1.DefaultDirectoryKind),
 	})
-	dir := directoryPeers(req, rsp, in, n)
+	dir := directoryOf(req, rsp, n)
+	n.applyDirectorySettings(rsp, dir)
+	directoryPeers(req, rsp, in, n, dir)
 	members := directoryMembers(req, rsp, n, dir)
 
 	// Every render is checked against stellar-core's load-time rules before
 	// anything runs it.
-	cc := buildCoreConfig(n, in, members)
+	cc := buildCoreConfig(n, members)
 	v := cc.render()
 	if n.captiveCore() {
 		p := planRun(req, resourceCaptiveConfig, captiveKey, cc, v)
@@ -122,12 +124,9 @@ func composePeerCard(rsp *fnv1.RunFunctionResponse, n *node, addr peers.Peer) er
 	return nil
 }
 
-// directoryPeers finds the directory of the node's network and requires its
-// ConfigMap. It sets the node's peers from it, without the node itself,
-// whether they are preferred, and whether the directory lists the node (then
-// the other nodes' PeerSyncs know it too). Until both are there the node has
-// no peers, and a result says so. It returns the directory, or nil.
-func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node) *structpb.Struct {
+// directoryOf finds the directory of the node's network, or nil; a result
+// says why there is none.
+func directoryOf(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, n *node) *structpb.Struct {
 	dirs, resolved := requiredItems(req, requirementDirectories)
 	if !resolved {
 		normalf(rsp, "Waiting for Crossplane to resolve the peer directories; composing the node without peers")
@@ -145,7 +144,33 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	if len(matching) > 1 {
 		warning(rsp, errors.Errorf("%d peer directories serve network %s; using %s", len(matching), n.network, peers.Describe(dir)))
 	}
+	return dir
+}
 
+// applyDirectorySettings puts the directory's spec.nodes over the input's
+// settings, then the claim's own providerConfigRef over those. Until the
+// directory exists the node is composed with the input's settings, and
+// follows the directory's when it appears or changes: Crossplane watches
+// required resources.
+func (n *node) applyDirectorySettings(rsp *fnv1.RunFunctionResponse, dir *structpb.Struct) {
+	if dir != nil {
+		var warnings []error
+		n.settings, warnings = n.settings.withDirectory(dir)
+		warnAll(rsp, warnings)
+	}
+	if n.providerConfig != nil {
+		n.settings.providerConfig = *n.providerConfig
+	}
+}
+
+// directoryPeers requires the directory's ConfigMap. It sets the node's peers
+// from it, without the node itself, whether they are preferred, and whether
+// the directory lists the node (then the other nodes' PeerSyncs know it too).
+// Until both are there the node has no peers, and a result says so.
+func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node, dir *structpb.Struct) {
+	if dir == nil {
+		return
+	}
 	ref := directoryConfigMap(dir, in)
 	require(rsp, requirementDirectoryConfigMap, &fnv1.ResourceSelector{
 		ApiVersion: "v1",
@@ -156,7 +181,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	cms, resolved := requiredItems(req, requirementDirectoryConfigMap)
 	if !resolved || len(cms) == 0 {
 		normalf(rsp, "Waiting for the peers ConfigMap %s/%s of %s; composing the node without peers", ref.Namespace, ref.Name, peers.Describe(dir))
-		return dir
+		return
 	}
 	cm := cms[0].GetResource()
 	// A large directory publishes its peers compressed in binaryData.
@@ -168,7 +193,7 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	if err != nil {
 		warning(rsp, errors.Wrapf(err, "cannot read ConfigMap %s/%s; composing the node without peers", ref.Namespace, ref.Name))
-		return dir
+		return
 	}
 	warnAll(rsp, bad)
 
@@ -190,7 +215,6 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 			n.peers = append(n.peers, p)
 		}
 	}
-	return dir
 }
 
 // directoriesOf are the directories of the node's network. Two Custom
@@ -240,8 +264,8 @@ func (n *node) publishedTo(dir *structpb.Struct) bool {
 func directoryConfigMap(dir *structpb.Struct, in *v1alpha1.NodeInput) v1alpha1.ConfigMapRef {
 	ref := v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName}
 	if in.ConfigMap != nil {
-		ref.Namespace = or(in.ConfigMap.Namespace, ref.Namespace)
-		ref.Name = or(in.ConfigMap.Name, ref.Name)
+		ref.Namespace = cmp.Or(in.ConfigMap.Namespace, ref.Namespace)
+		ref.Name = cmp.Or(in.ConfigMap.Name, ref.Name)
 	}
 	for _, from := range []string{"status", "spec"} {
 		ref.Namespace = peers.StringOr(dir, ref.Namespace, from, "configMap", "namespace")

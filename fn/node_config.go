@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 )
@@ -119,8 +118,8 @@ func (n *node) historyURL() string {
 // the presets, the directory's validators and spec.validator.quorumSet. An
 // explicit entry wins over a preset's or the directory's of the same home
 // domain or key, so a claim can override either.
-func buildCoreConfig(n *node, in *v1alpha1.NodeInput, members []member) *coreConfig {
-	expose := in.ExposeAdminPort == nil || *in.ExposeAdminPort
+func buildCoreConfig(n *node, members []member) *coreConfig {
+	expose := n.settings.exposeAdminPort
 	validator := n.nodeType == peers.NodeTypeValidator
 	c := &coreConfig{
 		archives: map[string]origin{},

@@ -249,12 +249,11 @@ func TestNodeConfigChecked(t *testing.T) {
 			if network == "" {
 				network = "Testnet"
 			}
-			in := &v1alpha1.NodeInput{}
-			n, err := readNode(xNode("team-a", "alice", nodeType, network, tc.spec, "").GetResource(), in)
+			n, err := readNode(xNode("team-a", "alice", nodeType, network, tc.spec, "").GetResource(), &v1alpha1.NodeInput{})
 			if err != nil {
 				t.Fatalf("readNode(): %v", err)
 			}
-			v := buildCoreConfig(n, in, tc.members).render()
+			v := buildCoreConfig(n, tc.members).render()
 			got := []found{}
 			for _, f := range v.findings {
 				got = append(got, found{f.field, f.rule, f.fatal})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"strconv"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -52,8 +53,8 @@ func initScript(publish bool) string {
 // Admin port: core's HTTP admin interface has no authentication and listens
 // on 127.0.0.1 unless PUBLIC_HTTP_PORT=true. The provider must reach it from
 // another pod, so by default we set PUBLIC_HTTP_PORT=true, and only ever
-// together with a NetworkPolicy that admits the provider's namespace alone to
-// that port. With exposeAdminPort=false core stays on localhost, the Service
+// together with a NetworkPolicy that admits the provider's pods alone to that
+// port. With exposeAdminPort=false core stays on localhost, the Service
 // leaves the admin port out, and the PeerSync needs spec.adminEndpoint (e.g.
 // an authenticating proxy the user runs).
 //
@@ -61,106 +62,42 @@ func initScript(publish bool) string {
 // never composed, and without an accepted config there is no StatefulSet and
 // no PeerSync.
 func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node, p runPlan) error {
-	expose := in.ExposeAdminPort == nil || *in.ExposeAdminPort
-	name, ns := n.claimName, n.claimNamespace
-	configName := name + "-stellar-core"
-	selector := map[string]any{
-		"app.kubernetes.io/name":     "stellar-core",
-		"app.kubernetes.io/instance": name,
-	}
-	objLabels := map[string]any{
-		"app.kubernetes.io/name":       "stellar-core",
-		"app.kubernetes.io/instance":   name,
-		"app.kubernetes.io/managed-by": "function-stellar-peers",
-		"stellarpeers.io/node-type":    n.nodeType,
-	}
-	meta := func(name string) map[string]any {
-		return map[string]any{"name": name, "namespace": ns, "labels": objLabels}
-	}
-
-	servicePorts := []any{port("peer", n.peerPort)}
-	if expose {
-		servicePorts = append(servicePorts, port("admin", n.adminPort))
-	}
-	if n.history.publish {
-		servicePorts = append(servicePorts, port("history", n.history.port))
-	}
-	service := map[string]any{
-		"apiVersion": "v1",
-		"kind":       "Service",
-		"metadata":   meta(name),
-		"spec": map[string]any{
-			// Headless: each pod gets a stable DNS name. Not-ready pods are
-			// published too, because a catching-up node needs its peers.
-			"clusterIP":                "None",
-			"publishNotReadyAddresses": true,
-			"selector":                 selector,
-			"ports":                    servicePorts,
-		},
-	}
-
-	// Peers and the archive: from anywhere, validators outside the cluster
-	// included. Admin: only from the provider's namespace, and only when it
-	// listens at all.
-	public := []any{tcp(n.peerPort)}
-	if n.history.publish {
-		public = append(public, tcp(n.history.port))
-	}
-	ingress := []any{map[string]any{"ports": public}}
-	if expose {
-		ingress = append(ingress, map[string]any{
-			"from": []any{map[string]any{"namespaceSelector": map[string]any{"matchLabels": map[string]any{
-				"kubernetes.io/metadata.name": or(in.ProviderNamespace, v1alpha1.DefaultProviderNamespace),
-			}}}},
-			"ports": []any{tcp(n.adminPort)},
-		})
-	}
-	networkPolicy := map[string]any{
-		"apiVersion": "networking.k8s.io/v1",
-		"kind":       "NetworkPolicy",
-		"metadata":   meta(configName),
-		"spec": map[string]any{
-			"podSelector": map[string]any{"matchLabels": selector},
-			"policyTypes": []any{"Ingress"},
-			"ingress":     ingress,
-		},
-	}
-
-	type composed struct {
-		name  string
-		obj   map[string]any
-		ready fnv1.Ready
-	}
+	k := newNodeKit(n)
 	resources := []composed{
-		{resourceService, service, fnv1.Ready_READY_TRUE},
-		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
+		{resourceService, k.service(), fnv1.Ready_READY_TRUE},
+		{resourceNetworkPolicy, k.networkPolicy(), fnv1.Ready_READY_TRUE},
 	}
 	if p.mode != runNone {
 		resources = append(resources, composed{resourceCoreConfig, map[string]any{
 			"apiVersion": "v1",
 			"kind":       "ConfigMap",
-			"metadata":   meta(configName),
+			"metadata":   k.meta(k.configName),
 			"data":       map[string]any{configKey: p.config},
 		}, fnv1.Ready_READY_TRUE})
 	}
+	var spec map[string]any
 	switch p.mode {
 	case runRendered:
-		resources = append(resources, composed{resourceStatefulSet, map[string]any{
-			"apiVersion": "apps/v1",
-			"kind":       "StatefulSet",
-			"metadata":   meta(name),
-			"spec":       statefulSetSpec(in, n, selector, configName),
-		}, statefulSetReady(req, n)})
+		spec = statefulSetSpec(in, n, k.selector, k.configName)
 	case runKept:
-		spec := p.statefulSetSpec.AsMap()
+		spec = p.statefulSetSpec.AsMap()
 		spec["replicas"] = replicas(n)
+	case runNone:
+	}
+	if spec != nil {
 		resources = append(resources, composed{resourceStatefulSet, map[string]any{
 			"apiVersion": "apps/v1",
 			"kind":       "StatefulSet",
-			"metadata":   meta(name),
+			"metadata":   k.meta(n.claimName),
 			"spec":       spec,
 		}, statefulSetReady(req, n)})
-	case runNone:
+	}
+	if p.mode != runNone {
+		// Nothing runs to connect without an accepted config.
+		if ps := k.peerSync(rsp, in); ps != nil {
+			// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
+			resources = append(resources, composed{resourcePeerSync, ps, peerSyncReady(req)})
+		}
 	}
 	for _, r := range resources {
 		s, err := toStruct(r.obj)
@@ -169,58 +106,152 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		}
 		setDesired(rsp, r.name, s, r.ready)
 	}
+	return nil
+}
 
+// composed is one composed resource of the node step, with its readiness.
+type composed struct {
+	name  string
+	obj   map[string]any
+	ready fnv1.Ready
+}
+
+// nodeKit holds what the node's composed resources share: their names,
+// labels and the pod selector.
+type nodeKit struct {
+	n          *node
+	configName string
+	selector   map[string]any
+	labels     map[string]any
+}
+
+func newNodeKit(n *node) nodeKit {
+	return nodeKit{
+		n:          n,
+		configName: n.claimName + "-stellar-core",
+		selector: map[string]any{
+			"app.kubernetes.io/name":     "stellar-core",
+			"app.kubernetes.io/instance": n.claimName,
+		},
+		labels: map[string]any{
+			"app.kubernetes.io/name":       "stellar-core",
+			"app.kubernetes.io/instance":   n.claimName,
+			"app.kubernetes.io/managed-by": "function-stellar-peers",
+			"stellarpeers.io/node-type":    n.nodeType,
+		},
+	}
+}
+
+func (k nodeKit) meta(name string) map[string]any {
+	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": k.labels}
+}
+
+// service is headless: each pod gets a stable DNS name. Not-ready pods are
+// published too, because a catching-up node needs its peers.
+func (k nodeKit) service() map[string]any {
+	n := k.n
+	ports := []any{port("peer", n.peerPort)}
+	if n.settings.exposeAdminPort {
+		ports = append(ports, port("admin", n.adminPort))
+	}
+	if n.history.publish {
+		ports = append(ports, port("history", n.history.port))
+	}
+	return map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Service",
+		"metadata":   k.meta(n.claimName),
+		"spec": map[string]any{
+			"clusterIP":                "None",
+			"publishNotReadyAddresses": true,
+			"selector":                 k.selector,
+			"ports":                    ports,
+		},
+	}
+}
+
+// networkPolicy admits the peers and the archive from anywhere, validators
+// outside the cluster included, and the admin port only from the provider's
+// pods in the provider's namespace (both selectors in one peer, so both must
+// match), and only when it listens at all.
+func (k nodeKit) networkPolicy() map[string]any {
+	n := k.n
+	public := []any{tcp(n.peerPort)}
+	if n.history.publish {
+		public = append(public, tcp(n.history.port))
+	}
+	ingress := []any{map[string]any{"ports": public}}
+	if n.settings.exposeAdminPort {
+		ingress = append(ingress, map[string]any{
+			"from": []any{map[string]any{
+				"namespaceSelector": map[string]any{"matchLabels": map[string]any{
+					"kubernetes.io/metadata.name": n.settings.providerNamespace,
+				}},
+				"podSelector": map[string]any{"matchLabels": map[string]any{
+					providerPodLabel: providerPackageMetaName,
+				}},
+			}},
+			"ports": []any{tcp(n.adminPort)},
+		})
+	}
+	return map[string]any{
+		"apiVersion": "networking.k8s.io/v1",
+		"kind":       "NetworkPolicy",
+		"metadata":   k.meta(k.configName),
+		"spec": map[string]any{
+			"podSelector": map[string]any{"matchLabels": k.selector},
+			"policyTypes": []any{"Ingress"},
+			"ingress":     ingress,
+		},
+	}
+}
+
+// peerSync is the node's PeerSync, or nil when there is nothing to connect: a
+// suspended node runs no core, and a node whose admin port is hidden needs an
+// explicit adminEndpoint.
+func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput) map[string]any {
+	n := k.n
 	endpoint := n.adminEndpoint
 	switch {
-	case p.mode == runNone:
-		// Nothing runs to connect.
-		return nil
 	case n.suspended:
-		// No core runs; its PeerSync would only report it unreachable.
 		return nil
-	case endpoint == "" && !expose:
+	case endpoint == "" && !n.settings.exposeAdminPort:
 		warning(rsp, errors.Errorf("%s: spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed", n.describe))
 		return nil
 	case endpoint == "":
 		endpoint = "http://" + n.serviceHost() + ":" + strconv.Itoa(n.adminPort)
 	}
-	fanout := n.fanout(in)
+	fanout := n.fanout()
 	desiredPeers := make([]any, len(fanout))
 	for i, p := range fanout {
-		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p, in)}
+		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p)}
 		if p.IP != "" {
 			e["ip"] = p.IP
 		}
 		desiredPeers[i] = e
 	}
-	maxConnects := int32(v1alpha1.DefaultMaxConnectsPerReconcile)
-	if in.MaxConnectsPerReconcile != nil {
-		maxConnects = *in.MaxConnectsPerReconcile
+	// requireState and, unless the input sets it, maxConnectsPerReconcile
+	// are left to the PeerSync CRD's defaults (Synced! and 10), which the
+	// provider's API types define.
+	forProvider := map[string]any{
+		"adminEndpoint": endpoint,
+		"peers":         desiredPeers,
 	}
-	peerSync := map[string]any{
+	if in.MaxConnectsPerReconcile != nil {
+		forProvider["maxConnectsPerReconcile"] = *in.MaxConnectsPerReconcile
+	}
+	return map[string]any{
 		"apiVersion": "core.stellarpeers.io/v1alpha1",
 		"kind":       "PeerSync",
-		"metadata":   meta(name),
+		"metadata":   k.meta(n.claimName),
 		"spec": map[string]any{
-			"forProvider": map[string]any{
-				"adminEndpoint":           endpoint,
-				"peers":                   desiredPeers,
-				"requireState":            "Synced!",
-				"maxConnectsPerReconcile": maxConnects,
-			},
+			"forProvider": forProvider,
 			"providerConfigRef": map[string]any{
-				"kind": "ClusterProviderConfig",
-				"name": or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName),
+				"kind": n.settings.providerConfig.kind,
+				"name": n.settings.providerConfig.name,
 			},
 		},
 	}
-	s, err := toStruct(peerSync)
-	if err != nil {
-		return errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
-	}
-	// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
-	setDesired(rsp, resourcePeerSync, s, peerSyncReady(req))
-	return nil
 }
 
 // composeCaptiveCore composes the captive-core config of a Horizon or
@@ -257,9 +288,9 @@ func replicas(n *node) int {
 }
 
 func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, configName string) map[string]any {
-	image := or(in.Image, v1alpha1.DefaultImage) + ":" + n.version
+	image := n.settings.image + ":" + n.version
 	containerPorts := []any{containerPort("peer", n.peerPort)}
-	if in.ExposeAdminPort == nil || *in.ExposeAdminPort {
+	if n.settings.exposeAdminPort {
 		containerPorts = append(containerPorts, containerPort("admin", n.adminPort))
 	}
 	var initEnv []any
@@ -343,7 +374,7 @@ func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, c
 func historySidecar(in *v1alpha1.NodeInput, n *node) map[string]any {
 	return map[string]any{
 		"name":    "history",
-		"image":   or(in.HistoryImage, v1alpha1.DefaultHistoryImage),
+		"image":   cmp.Or(in.HistoryImage, v1alpha1.DefaultHistoryImage),
 		"command": []any{"httpd", "-f", "-p", strconv.Itoa(n.history.port), "-h", archiveDir},
 		"ports":   []any{containerPort("history", n.history.port)},
 		"readinessProbe": map[string]any{

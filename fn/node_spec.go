@@ -14,7 +14,7 @@ import (
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 )
 
-// node is an XStellarNode's spec, checked, with the input's settings.
+// node is an XStellarNode's spec, checked, with the network's settings.
 type node struct {
 	describe                  string
 	claimName, claimNamespace string
@@ -32,14 +32,18 @@ type node struct {
 	// quality is spec.validator.quality, "" when unset.
 	quality stellarcfg.Quality
 	// labels are the composite's own labels, for the peer card.
-	labels        map[string]string
-	quorumSet     string
-	quorum        quorumSpec
-	history       historySpec
-	resources     *structpb.Struct
-	storageSize   string
-	storageClass  string
-	clusterDomain string
+	labels       map[string]string
+	quorumSet    string
+	quorum       quorumSpec
+	history      historySpec
+	resources    *structpb.Struct
+	storageSize  string
+	storageClass string
+	// settings are the network's node settings; the directory's spec.nodes
+	// are applied once the directory is found.
+	settings nodeSettings
+	// providerConfig is the claim's spec.providerConfigRef, nil when unset.
+	providerConfig *providerConfigRef
 
 	// From the directory.
 	peers     []peers.Peer
@@ -59,15 +63,8 @@ func (n *node) stableHost() string {
 func (n *node) key() string { return n.claimNamespace + "/" + n.claimName }
 
 // fanout is the peers the node's PeerSync keeps connections to.
-func (n *node) fanout(in *v1alpha1.NodeInput) []peers.Peer {
-	return peers.Fanout(n.key(), n.peers, n.maxPeers(in))
-}
-
-func (n *node) maxPeers(in *v1alpha1.NodeInput) int {
-	if in.MaxPeers != nil {
-		return int(*in.MaxPeers)
-	}
-	return v1alpha1.DefaultMaxPeers
+func (n *node) fanout() []peers.Peer {
+	return peers.Fanout(n.key(), n.peers, n.settings.maxPeers)
 }
 
 // initiates reports whether the node's PeerSync should connect to p itself.
@@ -77,21 +74,21 @@ func (n *node) maxPeers(in *v1alpha1.NodeInput) int {
 // PeerSync, a node the directory does not list (a watcher, say) is known to
 // no other PeerSync, and a peer whose fan-out leaves this node out will never
 // connect to it, so for those the node always connects.
-func (n *node) initiates(p peers.Peer, in *v1alpha1.NodeInput) bool {
-	if p.External || !n.listed || !peers.Chooses(p.Key(), n.key(), n.peers, n.maxPeers(in)) {
+func (n *node) initiates(p peers.Peer) bool {
+	if p.External || !n.listed || !peers.Chooses(p.Key(), n.key(), n.peers, n.settings.maxPeers) {
 		return true
 	}
 	return cmp.Or(cmp.Compare(n.claimNamespace, p.Namespace), cmp.Compare(n.claimName, p.Name)) < 0
 }
 
 func (n *node) serviceHost() string {
-	return n.claimName + "." + n.claimNamespace + ".svc." + n.clusterDomain
+	return n.claimName + "." + n.claimNamespace + ".svc." + n.settings.clusterDomain
 }
 
 // readNode reads the composite. A node it cannot compose is fatal, naming the
 // field: composing half a node would be worse.
 func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
-	n := &node{describe: peers.Describe(xr), clusterDomain: or(in.ClusterDomain, v1alpha1.DefaultClusterDomain)}
+	n := &node{describe: peers.Describe(xr), settings: inputSettings(in)}
 	bad := badField(func(field, format string, a ...any) error {
 		return peers.Warning{Object: n.describe, Field: field, Message: errors.Errorf(format, a...).Error()}
 	})
@@ -179,6 +176,13 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	}
 	if n.history.publish && (n.history.port == n.peerPort || n.history.port == n.adminPort) {
 		return nil, bad("spec.history.port", "%d is also the peer or admin port", n.history.port)
+	}
+	if peers.Present(spec, "providerConfigRef") {
+		ref, err := readProviderConfigRef(peers.Object(spec, "providerConfigRef"))
+		if err != nil {
+			return nil, bad("spec.providerConfigRef", "%v", err)
+		}
+		n.providerConfig = &ref
 	}
 	n.resources = peers.Object(spec, "resources")
 	n.storageSize = peers.StringOr(spec, "20Gi", "storage", "size")

@@ -118,6 +118,8 @@ func (n *Node) route(req Request) (status int, contentType, body string) {
 		handle = n.connect
 	case "/droppeer":
 		handle = n.dropPeer
+	case "/quorum":
+		handle = n.quorumRoute
 	case "/sim/state":
 		if n.opts.Introspect {
 			return http.StatusOK, jsonType, n.simState()
@@ -144,7 +146,7 @@ func (n *Node) info(map[string]string) string {
 		"network":          n.opts.Network,
 		"peers":            obj{"authenticated_count": len(n.authIn) + len(n.authOut), "pending_count": pendingCount},
 		"protocol_version": 23,
-		"quorum":           obj{"node": "self", "qset": obj{"cost": 0, "lag_ms": nil}},
+		"quorum":           n.infoQuorum(),
 		"startedOn":        "2026-11-20T21:52:33Z",
 		"state":            n.state,
 	}

@@ -1,8 +1,9 @@
 // Package coresim simulates a stellar-core node's admin HTTP interface for
-// tests. It answers /info, /peers, /connect and /droppeer the way core does,
-// keeps a peer table, records every request and injects faults. It listens on
-// loopback only and never opens an outbound connection: a /connect is only
-// recorded in the table.
+// tests. It answers /info, /peers, /connect, /droppeer and /quorum the way
+// core does, keeps a peer table and a quorum set whose validators agree while
+// connected, records every request and injects faults. It listens on loopback
+// only and never opens an outbound connection: a /connect is only recorded in
+// the table.
 package coresim
 
 import (
@@ -62,6 +63,8 @@ type Options struct {
 	Introspect bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Quorum is the node's quorum set (see SetQuorum); nil means none.
+	Quorum *QuorumSet
 }
 
 // Node is a running simulated stellar-core node.
@@ -83,6 +86,8 @@ type Node struct {
 	faults          []*Fault
 	alreadyErrors   int
 	droppedConnects int
+	quorum          *QuorumSet
+	quorumStates    map[string]QuorumState
 
 	// fabric, when set, mirrors this node's outbound connections on the nodes it connects to.
 	fabric      *Fabric
@@ -150,7 +155,10 @@ func Start(opts Options) (*Node, error) {
 		state:    opts.State,
 		ledger:   opts.Ledger,
 		refused:  map[string]bool{},
+
+		quorumStates: map[string]QuorumState{},
 	}
+	n.SetQuorum(opts.Quorum)
 	n.server = &http.Server{Handler: http.HandlerFunc(n.serve), ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		defer close(n.done)

@@ -1,6 +1,7 @@
 package peers
 
 import (
+	"cmp"
 	"maps"
 	"math"
 	"slices"
@@ -118,6 +119,11 @@ func invalid(obj *structpb.Struct, field, msg string) (Peer, Outcome, *Warning) 
 	return Peer{}, SkippedInvalid, &Warning{Object: Describe(obj), Field: field, Message: msg}
 }
 
+func invalidOutcome(obj *structpb.Struct, field, msg string) (Outcome, *Warning) {
+	_, out, w := invalid(obj, field, msg)
+	return out, w
+}
+
 // Network returns a node's spec.network. The original operator may spell a
 // custom network as an object ({"Custom": "passphrase"}, or in its serde
 // form {"custom": "passphrase"}); that is "Custom".
@@ -174,69 +180,13 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 		// Not a node at all (a wrong kind), or a mangled one.
 		return invalid(obj, "spec", "is missing or not an object")
 	}
-	if o.Network != "" {
-		switch n := Network(obj); {
-		case n == "" && !Present(spec, "network"):
-			return invalid(obj, "spec.network", "is missing")
-		case n == "":
-			return invalid(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
-		case !strings.EqualFold(n, o.Network):
-			return Peer{}, SkippedOtherNetwork, nil
-		case o.Passphrase != "" && strings.EqualFold(n, "Custom"):
-			// Two Custom networks share no directory: the passphrase tells.
-			switch p := CustomPassphrase(obj); {
-			case p == "":
-				return invalid(obj, "spec.network", "is Custom without a passphrase, so it cannot be matched to this directory's network")
-			case p != o.Passphrase:
-				return Peer{}, SkippedOtherNetwork, nil
-			}
-		}
+	if out, w := selected(obj, spec, o); out != Kept || w != nil {
+		return Peer{}, out, w
 	}
-	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {
-		return Peer{}, SkippedNotSelected, nil
+	p, w := identity(obj)
+	if w != nil {
+		return Peer{}, SkippedInvalid, w
 	}
-
-	nodeType, ok := String(spec, "nodeType")
-	switch {
-	case !ok:
-		return invalid(obj, "spec.nodeType", "is missing or not a string")
-	case nodeType == NodeTypeValidator:
-	case nodeType == NodeTypeWatcher, nodeType == NodeTypeHorizon, nodeType == NodeTypeSorobanRPC:
-		return Peer{}, SkippedNotValidator, nil
-	default:
-		return invalid(obj, "spec.nodeType", describe(Field(spec, "nodeType"))+" is not one of Validator, Watcher, Horizon, SorobanRpc")
-	}
-
-	if v := Field(spec, "suspended"); Present(spec, "suspended") {
-		b, ok := v.GetKind().(*structpb.Value_BoolValue)
-		if !ok {
-			return invalid(obj, "spec.suspended", describe(v)+" is not a bool")
-		}
-		if b.BoolValue {
-			return Peer{}, SkippedSuspended, nil
-		}
-	}
-
-	name, namespace := Identity(obj)
-	if name == "" {
-		return invalid(obj, "metadata.name", "is empty")
-	}
-	nameField, namespaceField := "metadata.name", "metadata.namespace"
-	if cn, _ := String(obj, "metadata", "labels", LabelClaimName); cn != "" {
-		nameField = "metadata.labels[" + LabelClaimName + "]"
-		namespaceField = "metadata.labels[" + LabelClaimNamespace + "]"
-	}
-	// The name is published to every validator: only what Kubernetes itself
-	// accepts as an object name, so a huge or odd name cannot bloat or break
-	// the directory.
-	if !isDNSName(name, 253, true) {
-		return invalid(obj, nameField, quoteShort(name)+" is not a valid Kubernetes object name")
-	}
-	if namespace != "" && !isDNSName(namespace, 63, false) {
-		return invalid(obj, namespaceField, quoteShort(namespace)+" is not a valid Kubernetes namespace name")
-	}
-	p := Peer{Name: name, Namespace: namespace, NodeType: NodeTypeValidator}
-
 	if v := Field(obj, "status"); Present(obj, "status") && v.GetStructValue() == nil {
 		return invalid(obj, "status", describe(v)+" is not an object")
 	}
@@ -244,7 +194,6 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 		return invalid(obj, "status.peer", describe(v)+" is not an object")
 	}
 	status := Object(obj, "status", "peer")
-	var w *Warning
 	switch {
 	case Present(status, "port"):
 		p.Port, w = port(obj, Field(status, "port"), "status.peer.port")
@@ -256,69 +205,23 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 	if w != nil {
 		return Peer{}, SkippedInvalid, w
 	}
-
-	if v := Field(spec, "publicAddress"); Present(spec, "publicAddress") {
-		s, ok := v.GetKind().(*structpb.Value_StringValue)
-		if !ok {
-			return invalid(obj, "spec.publicAddress", describe(v)+" is not a string")
+	public, w := publicAddress(obj, spec)
+	switch {
+	case w != nil:
+		return Peer{}, SkippedInvalid, w
+	case public != nil:
+		p.Host, p.IP = public.Host, public.IP
+		if public.Port != 0 {
+			p.Port = public.Port
 		}
-		if s.StringValue != "" {
-			a, err := ParseAddress(s.StringValue)
-			if err != nil {
-				return invalid(obj, "spec.publicAddress", err.Error())
-			}
-			p.Host, p.IP = a.Host, a.IP
-			if a.Port != 0 {
-				p.Port = a.Port
-			}
-			return p, Kept, nil
-		}
+		return p, Kept, nil
 	}
-
-	if v := Field(status, "host"); Present(status, "host") {
-		s, ok := v.GetKind().(*structpb.Value_StringValue)
-		if !ok {
-			return invalid(obj, "status.peer.host", describe(v)+" is not a string")
-		}
-		switch {
-		case s.StringValue == "":
-		case IsIP(s.StringValue):
-			ip, err := CanonicalIP(s.StringValue)
-			if err != nil {
-				return invalid(obj, "status.peer.host", err.Error())
-			}
-			p.IP = ip
-		default:
-			if err := ValidateHost(s.StringValue); err != nil {
-				return invalid(obj, "status.peer.host", err.Error())
-			}
-			p.Host = s.StringValue
-		}
+	if w := statusAddress(obj, status, &p); w != nil {
+		return Peer{}, SkippedInvalid, w
 	}
-	if v := Field(status, "ip"); Present(status, "ip") {
-		s, ok := v.GetKind().(*structpb.Value_StringValue)
-		if !ok {
-			return invalid(obj, "status.peer.ip", describe(v)+" is not a string")
-		}
-		if s.StringValue != "" {
-			ip, err := CanonicalIP(s.StringValue)
-			if err != nil {
-				return invalid(obj, "status.peer.ip", err.Error())
-			}
-			p.IP = ip
-		}
-	}
-
 	if p.Host == "" && p.IP == "" && isOperatorNode(obj) {
-		// The original operator always creates a Service named after the
-		// node in its namespace; its DNS name is the node's stable address.
-		ownName, _ := String(obj, "metadata", "name")
-		ownNS, _ := String(obj, "metadata", "namespace")
-		if ownName != "" && ownNS != "" {
-			p.Host = ownName + "." + ownNS + ".svc." + cmpOr(o.ClusterDomain, DefaultClusterDomain)
-			if err := ValidateHost(p.Host); err != nil {
-				return invalid(obj, "metadata.name", err.Error())
-			}
+		if w := operatorAddress(obj, o.ClusterDomain, &p); w != nil {
+			return Peer{}, SkippedInvalid, w
 		}
 	}
 	if p.Host == "" && p.IP == "" {
@@ -327,16 +230,162 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 	return p, Kept, nil
 }
 
+// selected says whether a node object is a peer of the directory by its
+// network, labels, type and suspension: Kept when it is.
+func selected(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
+	if o.Network != "" {
+		if out, w := ofNetwork(obj, spec, o); out != Kept || w != nil {
+			return out, w
+		}
+	}
+	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {
+		return SkippedNotSelected, nil
+	}
+	nodeType, ok := String(spec, "nodeType")
+	switch {
+	case !ok:
+		return invalidOutcome(obj, "spec.nodeType", "is missing or not a string")
+	case nodeType == NodeTypeValidator:
+	case nodeType == NodeTypeWatcher, nodeType == NodeTypeHorizon, nodeType == NodeTypeSorobanRPC:
+		return SkippedNotValidator, nil
+	default:
+		return invalidOutcome(obj, "spec.nodeType", describe(Field(spec, "nodeType"))+" is not one of Validator, Watcher, Horizon, SorobanRpc")
+	}
+	if v := Field(spec, "suspended"); Present(spec, "suspended") {
+		b, ok := v.GetKind().(*structpb.Value_BoolValue)
+		if !ok {
+			return invalidOutcome(obj, "spec.suspended", describe(v)+" is not a bool")
+		}
+		if b.BoolValue {
+			return SkippedSuspended, nil
+		}
+	}
+	return Kept, nil
+}
+
+// ofNetwork says whether a node is of the directory's network; two Custom
+// networks share no directory, so the passphrase tells them apart.
+func ofNetwork(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
+	switch n := Network(obj); {
+	case n == "" && !Present(spec, "network"):
+		return invalidOutcome(obj, "spec.network", "is missing")
+	case n == "":
+		return invalidOutcome(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
+	case !strings.EqualFold(n, o.Network):
+		return SkippedOtherNetwork, nil
+	case o.Passphrase != "" && strings.EqualFold(n, "Custom"):
+		switch p := CustomPassphrase(obj); {
+		case p == "":
+			return invalidOutcome(obj, "spec.network", "is Custom without a passphrase, so it cannot be matched to this directory's network")
+		case p != o.Passphrase:
+			return SkippedOtherNetwork, nil
+		}
+	}
+	return Kept, nil
+}
+
+// identity is the peer's user-facing name and namespace. They are published
+// to every validator: only what Kubernetes itself accepts as an object name,
+// so a huge or odd name cannot bloat or break the directory.
+func identity(obj *structpb.Struct) (Peer, *Warning) {
+	name, namespace := Identity(obj)
+	if name == "" {
+		return Peer{}, &Warning{Object: Describe(obj), Field: "metadata.name", Message: "is empty"}
+	}
+	nameField, namespaceField := "metadata.name", "metadata.namespace"
+	if cn, _ := String(obj, "metadata", "labels", LabelClaimName); cn != "" {
+		nameField = "metadata.labels[" + LabelClaimName + "]"
+		namespaceField = "metadata.labels[" + LabelClaimNamespace + "]"
+	}
+	if !isDNSName(name, 253, true) {
+		return Peer{}, &Warning{Object: Describe(obj), Field: nameField, Message: quoteShort(name) + " is not a valid Kubernetes object name"}
+	}
+	if namespace != "" && !isDNSName(namespace, 63, false) {
+		return Peer{}, &Warning{Object: Describe(obj), Field: namespaceField, Message: quoteShort(namespace) + " is not a valid Kubernetes namespace name"}
+	}
+	return Peer{Name: name, Namespace: namespace, NodeType: NodeTypeValidator}, nil
+}
+
+// publicAddress is spec.publicAddress, nil when unset or empty: it wins over
+// the address the node publishes in its status.
+func publicAddress(obj, spec *structpb.Struct) (*Address, *Warning) {
+	v := Field(spec, "publicAddress")
+	if !Present(spec, "publicAddress") {
+		return nil, nil
+	}
+	s, ok := v.GetKind().(*structpb.Value_StringValue)
+	if !ok {
+		return nil, &Warning{Object: Describe(obj), Field: "spec.publicAddress", Message: describe(v) + " is not a string"}
+	}
+	if s.StringValue == "" {
+		return nil, nil
+	}
+	a, err := ParseAddress(s.StringValue)
+	if err != nil {
+		return nil, &Warning{Object: Describe(obj), Field: "spec.publicAddress", Message: err.Error()}
+	}
+	return &a, nil
+}
+
+// statusAddress reads status.peer.host (a name or an IP) and status.peer.ip
+// into p.
+func statusAddress(obj, status *structpb.Struct, p *Peer) *Warning {
+	bad := func(field, msg string) *Warning { return &Warning{Object: Describe(obj), Field: field, Message: msg} }
+	if v := Field(status, "host"); Present(status, "host") {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return bad("status.peer.host", describe(v)+" is not a string")
+		}
+		switch {
+		case s.StringValue == "":
+		case IsIP(s.StringValue):
+			ip, err := CanonicalIP(s.StringValue)
+			if err != nil {
+				return bad("status.peer.host", err.Error())
+			}
+			p.IP = ip
+		default:
+			if err := ValidateHost(s.StringValue); err != nil {
+				return bad("status.peer.host", err.Error())
+			}
+			p.Host = s.StringValue
+		}
+	}
+	if v := Field(status, "ip"); Present(status, "ip") {
+		s, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return bad("status.peer.ip", describe(v)+" is not a string")
+		}
+		if s.StringValue != "" {
+			ip, err := CanonicalIP(s.StringValue)
+			if err != nil {
+				return bad("status.peer.ip", err.Error())
+			}
+			p.IP = ip
+		}
+	}
+	return nil
+}
+
+// operatorAddress gives an original operator's StellarNode, which publishes
+// no address, its Service's DNS name: the operator always creates a Service
+// named after the node in its namespace.
+func operatorAddress(obj *structpb.Struct, clusterDomain string, p *Peer) *Warning {
+	ownName, _ := String(obj, "metadata", "name")
+	ownNS, _ := String(obj, "metadata", "namespace")
+	if ownName == "" || ownNS == "" {
+		return nil
+	}
+	p.Host = ownName + "." + ownNS + ".svc." + cmp.Or(clusterDomain, DefaultClusterDomain)
+	if err := ValidateHost(p.Host); err != nil {
+		return &Warning{Object: Describe(obj), Field: "metadata.name", Message: err.Error()}
+	}
+	return nil
+}
+
 func isOperatorNode(obj *structpb.Struct) bool {
 	av, _ := String(obj, "apiVersion")
 	return strings.HasPrefix(av, OperatorGroup+"/")
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 func port(obj *structpb.Struct, v *structpb.Value, field string) (int, *Warning) {

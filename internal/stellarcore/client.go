@@ -241,3 +241,14 @@ func withoutURL(err error) error {
 	}
 	return err
 }
+
+// Quorum reads /quorum: core's view of its own quorum set at the latest slot,
+// in the full form, which names the validators in each state (by their
+// [[VALIDATORS]] NAME, or the first 5 characters of the key).
+func (c *Client) Quorum(ctx context.Context) (Quorum, error) {
+	body, err := c.get(ctx, cmdQuorum, nil)
+	if err != nil {
+		return Quorum{}, err
+	}
+	return ParseQuorum(body)
+}

@@ -61,6 +61,10 @@ func TestClientCommands(t *testing.T) {
 	}
 	connect := func(ctx context.Context, c *Client) (any, error) { return c.Connect(ctx, "10.0.1.6", 11625) }
 	drop := func(ctx context.Context, c *Client) (any, error) { return c.DropPeer(ctx, "GBFJ2", true) }
+	quorum := func(ctx context.Context, c *Client) (any, error) {
+		q, err := c.Quorum(ctx)
+		return q.MissingNodes, err
+	}
 
 	cases := map[string]struct {
 		handler   http.HandlerFunc
@@ -81,6 +85,9 @@ func TestClientCommands(t *testing.T) {
 		"ConnectOK":        {handler: reply(200, "Connect to: 10.0.1.6:11625"), call: connect, want: "10.0.1.6:11625", wantPath: "/connect", wantQuery: "peer=10.0.1.6&port=11625"},
 		"ConnectException": {handler: reply(200, string(sample(t, "exception.json"))), call: connect, want: "", wantErr: "exception", wantPath: "/connect", wantQuery: "peer=10.0.1.6&port=11625"},
 		"DropBan":          {handler: reply(200, "Drop and ban peer: GBFJ2"), call: drop, want: true, wantPath: "/droppeer", wantQuery: "node=GBFJ2&ban=1"},
+		"QuorumFullForm":   {handler: reply(200, string(sample(t, "quorum-at-risk.json"))), call: quorum, want: []string{"carol"}, wantPath: "/quorum"},
+		"QuorumNotFound":   {handler: reply(404, "Welcome to stellar-core!"), call: quorum, want: []string(nil), wantErr: "status", wantPath: "/quorum"},
+		"QuorumException":  {handler: reply(200, `{"exception": "unknown name"}`), call: quorum, want: []string(nil), wantErr: "exception", wantPath: "/quorum"},
 		"RedirectNotFollowed": {
 			handler: func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "http://169.254.169.254/latest/meta-data", http.StatusFound)

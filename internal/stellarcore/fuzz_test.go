@@ -2,6 +2,7 @@ package stellarcore
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 )
 
@@ -11,16 +12,25 @@ func FuzzParsers(f *testing.F) {
 	for _, name := range []string{
 		"connect-missing-params.txt", "connect-ok.txt", "exception.json", "info-booting.json",
 		"info-catching-up.json", "info-synced.json", "peers-empty.json", "peers.json",
+		"info-quorum-at-risk.json", "quorum-at-risk.json", "quorum-no-slot.json",
 	} {
 		f.Add(sample(f, name))
 	}
 	f.Add([]byte(`{"info":{"state":""}}`))
 	f.Add([]byte(`{"authenticated_peers":null,"pending_peers":null}`))
 	f.Add([]byte(`{"error":null,"exception":null}`))
+	f.Add([]byte(`{"node":"s","qset":{"ledger":1,"fail_at":0,"agree":[],"value":{"t":1,"v":["a",{"t":1,"v":[]}]}}}`))
 
 	f.Fuzz(func(t *testing.T, body []byte) {
 		checkTyped(t, "ParseInfo", func() error { _, err := ParseInfo(body); return err })
 		checkTyped(t, "ParsePeers", func() error { _, err := ParsePeers(body); return err })
+		checkTyped(t, "ParseQuorum", func() error {
+			q, err := ParseQuorum(body)
+			if err == nil && (q.Node == "" || q.Agree < 0 || q.Missing < 0 || q.Delayed < 0 || q.Disagree < 0 || (q.FailAt != nil && *q.FailAt < 0)) {
+				return fmt.Errorf("accepted an impossible view %+v", q)
+			}
+			return err
+		})
 		checkTyped(t, "ParseConnect", func() error {
 			target, err := ParseConnect(body)
 			if err == nil && target == "" {

@@ -67,6 +67,9 @@ type infoReply struct {
 		} `json:"peers"`
 		Network string   `json:"network"`
 		Status  []string `json:"status"`
+		// Read apart: a quorum section this parser cannot read must not
+		// hide the state, which gates everything else.
+		Quorum json.RawMessage `json:"quorum"`
 	} `json:"info"`
 }
 
@@ -83,6 +86,13 @@ func ParseInfo(body []byte) (Info, error) {
 		return Info{}, &UnexpectedReplyError{Command: cmdInfo, Body: snippet(body)}
 	}
 	i := r.Info
+	var quorum *Quorum
+	var qj quorumJSON
+	if len(i.Quorum) > 0 && json.Unmarshal(i.Quorum, &qj) == nil {
+		if q, err := qj.quorum(); err == nil {
+			quorum = &q
+		}
+	}
 	return Info{
 		Build:           i.Build,
 		ProtocolVersion: i.ProtocolVersion,
@@ -98,6 +108,7 @@ func ParseInfo(body []byte) (Info, error) {
 		Peers:   PeerCounts{Pending: i.Peers.Pending, Authenticated: i.Peers.Authenticated},
 		Network: i.Network,
 		Status:  i.Status,
+		Quorum:  quorum,
 	}, nil
 }
 

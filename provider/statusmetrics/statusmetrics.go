@@ -1,6 +1,7 @@
 // Package statusmetrics serves each PeerSync's status as Prometheus gauges, read from the manager's informer cache
-// at scrape time: an alert can name the node whose core is not synced or whose desired peers stay missing, with
-// no extra API request and no status write. crossplane-runtime's own crossplane_managed_resource_* gauges only
+// at scrape time: an alert can name the node whose core is not synced, whose desired peers stay missing or whose
+// quorum is one failure from loss, with no extra API request and no status write, and a deleted PeerSync's series
+// go with it. crossplane-runtime's own crossplane_managed_resource_* gauges only
 // count PeerSyncs per kind.
 package statusmetrics
 
@@ -33,6 +34,19 @@ var (
 		"1 when the PeerSync is Ready (core in its required state, Synced! by default, and its peers read), else 0.", labels, nil)
 	synced = prometheus.NewDesc("stellar_peers_peersync_synced",
 		"1 when the PeerSync is Synced (the provider's last reconcile succeeded), else 0.", labels, nil)
+
+	// Core's view of the node's quorum set (status.atProvider.quorum): served only while core is Synced! and
+	// reports one, so an alert on them never fires for a node that is down or catching up.
+	quorumAgreeing = prometheus.NewDesc("stellar_peers_quorum_agreeing",
+		"Validators of the node's quorum set that agree with it, itself included (core's qset.agree).", labels, nil)
+	quorumMissing = prometheus.NewDesc("stellar_peers_quorum_missing",
+		"Validators of the node's quorum set core heard nothing from in the last 2 ledgers (qset.missing).", labels, nil)
+	quorumDelayed = prometheus.NewDesc("stellar_peers_quorum_delayed",
+		"Validators of the node's quorum set a ledger behind (qset.delayed).", labels, nil)
+	quorumDisagreeing = prometheus.NewDesc("stellar_peers_quorum_disagreeing",
+		"Validators of the node's quorum set that accepted another value (qset.disagree).", labels, nil)
+	quorumTolerated = prometheus.NewDesc("stellar_peers_quorum_failures_tolerated",
+		"How many more validators of the node's quorum set can fail with the node still reaching quorum: core's fail_at - 1; 0 means the next failure stops it, -1 that it is stopped.", labels, nil)
 )
 
 // Collector reports every PeerSync the reader lists.
@@ -51,7 +65,7 @@ func New(reader client.Reader) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{desired, missing, connected, ready, synced} {
+	for _, d := range []*prometheus.Desc{desired, missing, connected, ready, synced, quorumAgreeing, quorumMissing, quorumDelayed, quorumDisagreeing, quorumTolerated} {
 		ch <- d
 	}
 	c.listErrors.Describe(ch)
@@ -78,6 +92,13 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(connected, prometheus.GaugeValue, float64(at.ConnectedDesired), lv...)
 		ch <- prometheus.MustNewConstMetric(ready, prometheus.GaugeValue, isTrue(ps.GetCondition(xpv2.TypeReady)), lv...)
 		ch <- prometheus.MustNewConstMetric(synced, prometheus.GaugeValue, isTrue(ps.GetCondition(xpv2.TypeSynced)), lv...)
+		if q := at.Quorum; q != nil {
+			ch <- prometheus.MustNewConstMetric(quorumAgreeing, prometheus.GaugeValue, float64(q.Agreeing), lv...)
+			ch <- prometheus.MustNewConstMetric(quorumMissing, prometheus.GaugeValue, float64(q.Missing), lv...)
+			ch <- prometheus.MustNewConstMetric(quorumDelayed, prometheus.GaugeValue, float64(q.Delayed), lv...)
+			ch <- prometheus.MustNewConstMetric(quorumDisagreeing, prometheus.GaugeValue, float64(q.Disagreeing), lv...)
+			ch <- prometheus.MustNewConstMetric(quorumTolerated, prometheus.GaugeValue, float64(q.FailuresTolerated), lv...)
+		}
 	}
 }
 

@@ -31,6 +31,11 @@ func peerSync(ns, name string, peers int, missing []string, connected int32, con
 	return ps
 }
 
+func withQuorum(ps *v1alpha1.PeerSync, q *v1alpha1.QuorumObservation) *v1alpha1.PeerSync {
+	ps.Status.AtProvider.Quorum = q
+	return ps
+}
+
 func TestCollect(t *testing.T) {
 	scheme := runtime.NewScheme()
 	if err := v1alpha1.SchemeBuilder.AddToScheme(scheme); err != nil {
@@ -57,6 +62,42 @@ stellar_peers_peersync_list_errors_total{} 0
 stellar_peers_peersync_missing_peers{name="alice",namespace="team-a"} 0
 stellar_peers_peersync_ready{name="alice",namespace="team-a"} 1
 stellar_peers_peersync_synced{name="alice",namespace="team-a"} 1
+`,
+		},
+		"QuorumAtRisk": {
+			reason: "A synced PeerSync with core's quorum view: the quorum series, failures tolerated fail_at - 1.",
+			objs: []client.Object{withQuorum(peerSync("team-a", "alice", 2, nil, 2, xpv2.Available(), xpv2.ReconcileSuccess()),
+				&v1alpha1.QuorumObservation{Agreeing: 4, Missing: 1, Delayed: 1, FailAt: 1, FailuresTolerated: 0, MissingValidators: []string{"carol"}})},
+			want: `
+stellar_peers_peersync_connected_desired_peers{name="alice",namespace="team-a"} 2
+stellar_peers_peersync_desired_peers{name="alice",namespace="team-a"} 2
+stellar_peers_peersync_list_errors_total{} 0
+stellar_peers_peersync_missing_peers{name="alice",namespace="team-a"} 0
+stellar_peers_peersync_ready{name="alice",namespace="team-a"} 1
+stellar_peers_peersync_synced{name="alice",namespace="team-a"} 1
+stellar_peers_quorum_agreeing{name="alice",namespace="team-a"} 4
+stellar_peers_quorum_delayed{name="alice",namespace="team-a"} 1
+stellar_peers_quorum_disagreeing{name="alice",namespace="team-a"} 0
+stellar_peers_quorum_failures_tolerated{name="alice",namespace="team-a"} 0
+stellar_peers_quorum_missing{name="alice",namespace="team-a"} 1
+`,
+		},
+		"QuorumLost": {
+			reason: "Blocked already: fail_at 0 is -1 failures tolerated.",
+			objs: []client.Object{withQuorum(peerSync("team-a", "alice", 0, nil, 0, xpv2.Available(), xpv2.ReconcileSuccess()),
+				&v1alpha1.QuorumObservation{Agreeing: 1, Missing: 1, Disagreeing: 1, FailAt: 0, FailuresTolerated: -1})},
+			want: `
+stellar_peers_peersync_connected_desired_peers{name="alice",namespace="team-a"} 0
+stellar_peers_peersync_desired_peers{name="alice",namespace="team-a"} 0
+stellar_peers_peersync_list_errors_total{} 0
+stellar_peers_peersync_missing_peers{name="alice",namespace="team-a"} 0
+stellar_peers_peersync_ready{name="alice",namespace="team-a"} 1
+stellar_peers_peersync_synced{name="alice",namespace="team-a"} 1
+stellar_peers_quorum_agreeing{name="alice",namespace="team-a"} 1
+stellar_peers_quorum_delayed{name="alice",namespace="team-a"} 0
+stellar_peers_quorum_disagreeing{name="alice",namespace="team-a"} 1
+stellar_peers_quorum_failures_tolerated{name="alice",namespace="team-a"} -1
+stellar_peers_quorum_missing{name="alice",namespace="team-a"} 1
 `,
 		},
 		"CatchingUpWithMissingPeers": {

@@ -92,10 +92,46 @@ type PeerWait struct {
 	MissingSince metav1.Time `json:"missingSince"`
 }
 
+// QuorumObservation is core's view of the node's own quorum set, from /info's
+// quorum section (and /quorum for the missing validators' names), as of the
+// ledger before core's last closed one. Only what changes with the quorum's
+// health is kept: core's ledger, lag and message cost, which move every
+// ledger, are not.
+type QuorumObservation struct {
+	// Agreeing counts the validators of the quorum set that agree with the
+	// node, the node itself included (core's qset.agree).
+	Agreeing int32 `json:"agreeing"`
+	// Missing counts validators core heard nothing from in the last 2 ledgers
+	// (qset.missing).
+	Missing int32 `json:"missing"`
+	// Delayed counts validators a ledger behind (qset.delayed).
+	Delayed int32 `json:"delayed"`
+	// Disagreeing counts validators that accepted another value
+	// (qset.disagree).
+	Disagreeing int32 `json:"disagreeing"`
+	// FailAt is core's qset.fail_at: how many of the validators that agree
+	// must still fail for the others to block the node, which then stops
+	// closing ledgers. 1: the next failure stops it; 0: it is blocked.
+	FailAt int32 `json:"failAt"`
+	// FailuresTolerated is FailAt - 1: how many more validators can fail
+	// with the node still reaching quorum; -1 when it cannot already.
+	FailuresTolerated int32 `json:"failuresTolerated"`
+	// MissingValidators names the missing validators, sorted, as core's
+	// /quorum names them: the NAME of their [[VALIDATORS]] entry, or the first
+	// 5 characters of the public key.
+	// +optional
+	MissingValidators []string `json:"missingValidators,omitempty"`
+	// Hash is the start (3 bytes, hex) of the quorum set's hash: it changes
+	// when the node's quorum set does.
+	// +optional
+	Hash string `json:"hash,omitempty"`
+}
+
 // PeerSyncObservation is the node's state as the provider last saw it. It
-// changes only when the node's peers or state do, so a poll that finds
-// nothing new writes nothing: core's ledger, which advances every few
-// seconds, is the provider's stellar_peers_core_ledger metric instead.
+// changes only when the node's peers, state or quorum health do, so a poll
+// that finds nothing new writes nothing: core's ledger and its age, which
+// move every few seconds, are the provider's stellar_peers_core_ledger and
+// stellar_peers_core_ledger_age_seconds metrics instead.
 type PeerSyncObservation struct {
 	// State is core's state, e.g. "Synced!" or "Catching up".
 	// +optional
@@ -123,6 +159,9 @@ type PeerSyncObservation struct {
 	// +listType=map
 	// +listMapKey=peer
 	Waiting []PeerWait `json:"waiting,omitempty"`
+	// Quorum is core's view of the node's quorum set, while core is Synced!.
+	// +optional
+	Quorum *QuorumObservation `json:"quorum,omitempty"`
 }
 
 // A PeerSyncSpec defines the desired state of a PeerSync.
@@ -146,6 +185,7 @@ type PeerSyncStatus struct {
 // +kubebuilder:printcolumn:name="SYNCED",type="string",JSONPath=".status.conditions[?(@.type=='Synced')].status"
 // +kubebuilder:printcolumn:name="STATE",type="string",JSONPath=".status.atProvider.state"
 // +kubebuilder:printcolumn:name="CONNECTED",type="integer",JSONPath=".status.atProvider.connectedDesired"
+// +kubebuilder:printcolumn:name="QUORUM",type="string",JSONPath=".status.conditions[?(@.type=='QuorumHealthy')].reason"
 // +kubebuilder:printcolumn:name="AGE",type="date",JSONPath=".metadata.creationTimestamp"
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Namespaced,categories={crossplane,managed,stellar}

@@ -6,18 +6,16 @@ import (
 
 // Defaults shared by the code and the generated CRDs.
 const (
-	DefaultDirectoryAPIVersion     = "stellarpeers.io/v1alpha1"
-	DefaultDirectoryKind           = "StellarPeerDirectory"
-	DefaultConfigMapNamespace      = "stellar-system"
-	DefaultConfigMapName           = "stellar-peers"
-	DefaultMaxShrinkPercent        = 50
-	DefaultProviderNamespace       = "crossplane-system"
-	DefaultProviderConfigName      = "default"
-	DefaultMaxConnectsPerReconcile = 10
-	DefaultMaxPeers                = 32
-	DefaultClusterDomain           = "cluster.local"
-	DefaultImage                   = "stellar/stellar-core"
-	DefaultHistoryImage            = "busybox:1.37.0"
+	DefaultDirectoryAPIVersion = "stellarpeers.io/v1alpha1"
+	DefaultDirectoryKind       = "StellarPeerDirectory"
+	DefaultConfigMapNamespace  = "stellar-system"
+	DefaultConfigMapName       = "stellar-peers"
+	DefaultMaxShrinkPercent    = 50
+	DefaultProviderNamespace   = "crossplane-system"
+	DefaultProviderConfigName  = "default"
+	DefaultMaxPeers            = 32
+	DefaultImage               = "stellar/stellar-core"
+	DefaultHistoryImage        = "busybox:1.37.0"
 )
 
 // DirectoryInput configures the directory step: which node objects to
@@ -137,8 +135,10 @@ type NodeInput struct {
 	// +optional
 	ConfigMap *ConfigMapRef `json:"configMap,omitempty"`
 
-	// ProviderNamespace is the namespace of provider-stellar-core, the only
-	// one allowed to reach core's admin port.
+	// ProviderNamespace is the namespace of provider-stellar-core, whose pods
+	// alone may reach core's admin port. The directory's
+	// spec.nodes.providerNamespace wins over it, as it does over MaxPeers,
+	// ExposeAdminPort, Image, ClusterDomain and ProviderConfigName.
 	// +optional
 	// +kubebuilder:default="crossplane-system"
 	ProviderNamespace string `json:"providerNamespace,omitempty"`
@@ -169,7 +169,7 @@ type NodeInput struct {
 
 	// ExposeAdminPort sets PUBLIC_HTTP_PORT=true so the provider can reach
 	// core's admin port, always together with a NetworkPolicy that admits
-	// only the provider's namespace. Set false to keep core on localhost;
+	// only the provider's pods. Set false to keep core on localhost;
 	// then every node needs spec.adminEndpoint (e.g. an authenticating proxy).
 	// +optional
 	// +kubebuilder:default=true

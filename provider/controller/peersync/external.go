@@ -29,6 +29,7 @@ type coreClient interface {
 	Info(ctx context.Context) (stellarcore.Info, error)
 	Peers(ctx context.Context) (stellarcore.Peers, error)
 	Connect(ctx context.Context, host string, port int) (string, error)
+	Quorum(ctx context.Context) (stellarcore.Quorum, error)
 }
 
 // external syncs one node's live peer set. It lives for one reconcile, so
@@ -56,7 +57,8 @@ func maxConnects(p v1alpha1.PeerSyncParameters) int {
 	return int(p.MaxConnectsPerReconcile)
 }
 
-// Observe reads /info and, only when core is in the required state, /peers.
+// Observe reads /info and, only when core is in the required state, /peers,
+// and /quorum when core is Synced! and reports validators missing.
 // The external resource always exists: it is the node's peer set.
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.ExternalObservation, error) {
 	// Nothing to undo on delete: report it gone without a request.
@@ -71,19 +73,23 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	if stellarcore.IsBooting(err) {
 		at.State = stellarcore.StateBooting
 		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
+		quorumUnknown(cr, stateReason(stellarcore.StateBooting), msgQuorumNotRead)
 		return settled, nil
 	}
 	if err != nil {
 		cr.SetConditions(notReady(reasonFor(err), errInfo))
+		quorumUnknown(cr, reasonFor(err), errInfo)
 		return managed.ExternalObservation{}, errors.Wrap(err, errInfo)
 	}
 	at.State = info.State
 	at.AuthenticatedPeers = int32(info.Peers.Authenticated) //nolint:gosec // Peer counts are small.
 	coreLedger.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Num))
+	coreLedgerAge.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Age))
 
 	want := requiredState(p)
 	if info.State != want {
 		cr.SetConditions(notReady(stateReason(info.State), stateMessage(info.State, want)))
+		quorumUnknown(cr, stateReason(info.State), fmt.Sprintf("stellar-core state is %q: %s", info.State, msgQuorumNotRead))
 		return settled, nil
 	}
 
@@ -100,10 +106,12 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	if stellarcore.IsBooting(err) {
 		at.State = stellarcore.StateBooting
 		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
+		quorumUnknown(cr, stateReason(stellarcore.StateBooting), msgQuorumNotRead)
 		return settled, nil
 	}
 	if err != nil {
 		cr.SetConditions(notReady(reasonFor(err), errPeers))
+		quorumUnknown(cr, reasonFor(err), errPeers)
 		return managed.ExternalObservation{}, errors.Wrap(err, errPeers)
 	}
 	e.observed = observePeers(ctx, e.resolver, targets, peers)
@@ -146,6 +154,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	at.Backoff = b.records(order)
 	at.Waiting = w.records(order)
 	cr.SetConditions(xpv2.Available())
+	e.observeQuorum(ctx, cr, info)
 
 	obs := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(due) == 0}
 	if len(due) > 0 {

@@ -17,9 +17,16 @@ var coreLedger = prometheus.NewGaugeVec(prometheus.GaugeOpts{
 	Help: "Last closed ledger stellar-core reported at the PeerSync's last /info.",
 }, []string{"namespace", "name"})
 
+// coreLedgerAge is how long ago core closed that ledger, for the same reason
+// a metric: about 5 s on a healthy node, growing while it is stuck or behind.
+var coreLedgerAge = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+	Name: "stellar_peers_core_ledger_age_seconds",
+	Help: "Seconds since stellar-core closed its last closed ledger (/info's ledger.age), at the PeerSync's last /info.",
+}, []string{"namespace", "name"})
+
 func init() {
 	// controller-runtime serves this registry on the manager's metrics endpoint.
-	metrics.Registry.MustRegister(coreLedger)
+	metrics.Registry.MustRegister(coreLedger, coreLedgerAge)
 }
 
 // ledgerForgetter removes a PeerSync's ledger series with its finalizer: the
@@ -35,5 +42,6 @@ func (f ledgerForgetter) RemoveFinalizer(ctx context.Context, obj resource.Objec
 		return err
 	}
 	coreLedger.DeleteLabelValues(obj.GetNamespace(), obj.GetName())
+	coreLedgerAge.DeleteLabelValues(obj.GetNamespace(), obj.GetName())
 	return nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
@@ -21,7 +22,7 @@ func TestLedgerForgetter(t *testing.T) {
 		wantSeries int
 	}{
 		"FinalizerRemoved": {
-			reason:     "The series goes with the PeerSync's finalizer.",
+			reason:     "The series go with the PeerSync's finalizer.",
 			wantSeries: 0,
 		},
 		"FinalizerKept": {
@@ -34,8 +35,10 @@ func TestLedgerForgetter(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			coreLedger.Reset()
+			coreLedgerAge.Reset()
 			cr := peerSync("http://127.0.0.1:11626")
 			coreLedger.WithLabelValues(cr.Namespace, cr.Name).Set(42)
+			coreLedgerAge.WithLabelValues(cr.Namespace, cr.Name).Set(5)
 			f := ledgerForgetter{Finalizer: resource.FinalizerFns{
 				RemoveFinalizerFn: func(context.Context, resource.Object) error { return tc.removeErr },
 			}}
@@ -43,8 +46,10 @@ func TestLedgerForgetter(t *testing.T) {
 			if diff := cmp.Diff(tc.wantErr, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("%s\nRemoveFinalizer: -want +got:\n%s", tc.reason, diff)
 			}
-			if got := testutil.CollectAndCount(coreLedger); got != tc.wantSeries {
-				t.Errorf("%s\nseries: got %d, want %d", tc.reason, got, tc.wantSeries)
+			for _, g := range []*prometheus.GaugeVec{coreLedger, coreLedgerAge} {
+				if got := testutil.CollectAndCount(g); got != tc.wantSeries {
+					t.Errorf("%s\nseries: got %d, want %d", tc.reason, got, tc.wantSeries)
+				}
 			}
 		})
 	}

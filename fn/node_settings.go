@@ -1,0 +1,183 @@
+package main
+
+import (
+	"cmp"
+	"strconv"
+	"strings"
+
+	"google.golang.org/protobuf/types/known/structpb"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/crossplane/function-sdk-go/errors"
+
+	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
+)
+
+// Kinds a PeerSync's providerConfigRef may name.
+const (
+	kindClusterProviderConfig = "ClusterProviderConfig"
+	kindProviderConfig        = "ProviderConfig"
+)
+
+// providerPodLabel is the label Crossplane's package manager puts on every pod
+// of a provider, with the provider package's metadata.name as its value
+// (crossplane/crossplane internal/controller/pkg/revision/runtime_provider.go,
+// providerSelectors): the composed NetworkPolicy admits core's admin port from
+// those pods only. Crossplane sets it whatever the DeploymentRuntimeConfig says,
+// since the Deployment's selector is built from it.
+const (
+	providerPodLabel        = "pkg.crossplane.io/provider"
+	providerPackageMetaName = "provider-stellar-core"
+)
+
+// providerConfigRef names the ProviderConfig or ClusterProviderConfig of a
+// node's PeerSync. A namespaced ProviderConfig is looked up in the claim's
+// namespace, where the PeerSync is composed.
+type providerConfigRef struct {
+	kind, name string
+}
+
+// nodeSettings are the settings every node of a network gets, so that no one
+// forks a Composition to change them: the directory's spec.nodes wins over the
+// Composition's input, which wins over the defaults. A claim's own
+// spec.providerConfigRef wins over all three.
+type nodeSettings struct {
+	providerNamespace string
+	providerConfig    providerConfigRef
+	clusterDomain     string
+	maxPeers          int
+	exposeAdminPort   bool
+	image             string
+}
+
+// inputSettings are the settings of the Composition's input, over the
+// defaults.
+func inputSettings(in *v1alpha1.NodeInput) nodeSettings {
+	s := nodeSettings{
+		providerNamespace: cmp.Or(in.ProviderNamespace, v1alpha1.DefaultProviderNamespace),
+		providerConfig:    providerConfigRef{kind: kindClusterProviderConfig, name: cmp.Or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName)},
+		clusterDomain:     cmp.Or(in.ClusterDomain, peers.DefaultClusterDomain),
+		maxPeers:          v1alpha1.DefaultMaxPeers,
+		exposeAdminPort:   in.ExposeAdminPort == nil || *in.ExposeAdminPort,
+		image:             cmp.Or(in.Image, v1alpha1.DefaultImage),
+	}
+	if in.MaxPeers != nil {
+		s.maxPeers = int(*in.MaxPeers)
+	}
+	return s
+}
+
+// withDirectory returns the settings with the directory's spec.nodes over
+// them. A bad value is warned about, naming the directory and the field, and
+// the setting keeps its value from the input: one typo in a directory must not
+// stop every node of the network.
+func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error) {
+	nodes := peers.Object(dir, "spec", "nodes")
+	if nodes == nil {
+		return s, nil
+	}
+	var warnings []error
+	bad := func(field, format string, a ...any) {
+		warnings = append(warnings, peers.Warning{Object: peers.Describe(dir), Field: "spec.nodes." + field,
+			Message: errors.Errorf(format, a...).Error() + "; using " + describeSetting(s, field)})
+	}
+	if v := peers.StringOr(nodes, "", "providerNamespace"); v != "" {
+		if errs := validation.IsDNS1123Label(v); len(errs) > 0 {
+			bad("providerNamespace", "%q is not a namespace name: %s", v, strings.Join(errs, "; "))
+		} else {
+			s.providerNamespace = v
+		}
+	}
+	if peers.Present(nodes, "providerConfigRef") {
+		if ref, err := readProviderConfigRef(peers.Object(nodes, "providerConfigRef")); err != nil {
+			bad("providerConfigRef", "%v", err)
+		} else {
+			s.providerConfig = ref
+		}
+	}
+	if v, err := clusterDomainOf(nodes); err != nil {
+		bad("clusterDomain", "%v", err)
+	} else if v != "" {
+		s.clusterDomain = v
+	}
+	if peers.Present(nodes, "maxPeers") {
+		f := peers.Field(nodes, "maxPeers").GetNumberValue()
+		if f != float64(int(f)) || f < 1 || f > 1000 {
+			bad("maxPeers", "%v is not a whole number from 1 to 1000", peers.Field(nodes, "maxPeers").AsInterface())
+		} else {
+			s.maxPeers = int(f)
+		}
+	}
+	if peers.Present(nodes, "exposeAdminPort") {
+		s.exposeAdminPort = peers.Bool(nodes, "exposeAdminPort")
+	}
+	if v := peers.StringOr(nodes, "", "image"); v != "" {
+		if err := validImageRepository(v); err != nil {
+			bad("image", "%v", err)
+		} else {
+			s.image = v
+		}
+	}
+	return s, warnings
+}
+
+// clusterDomainOf reads a spec.nodes' clusterDomain, "" when unset. The
+// directory step reads it too, for the stable names of foreign node kinds.
+func clusterDomainOf(nodes *structpb.Struct) (string, error) {
+	v := peers.StringOr(nodes, "", "clusterDomain")
+	if v == "" {
+		return "", nil
+	}
+	if err := peers.ValidateHost(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(v, "."), nil
+}
+
+// describeSetting names the value a setting keeps when the directory's is bad.
+func describeSetting(s nodeSettings, field string) string {
+	switch field {
+	case "providerNamespace":
+		return s.providerNamespace
+	case "providerConfigRef":
+		return s.providerConfig.kind + " " + s.providerConfig.name
+	case "clusterDomain":
+		return s.clusterDomain
+	case "maxPeers":
+		return strconv.Itoa(s.maxPeers)
+	default:
+		return s.image
+	}
+}
+
+// readProviderConfigRef reads a {kind, name} reference; kind defaults to
+// ClusterProviderConfig, as composed PeerSyncs named before it was settable.
+func readProviderConfigRef(ref *structpb.Struct) (providerConfigRef, error) {
+	r := providerConfigRef{
+		kind: peers.StringOr(ref, kindClusterProviderConfig, "kind"),
+		name: peers.StringOr(ref, "", "name"),
+	}
+	if r.kind != kindClusterProviderConfig && r.kind != kindProviderConfig {
+		return r, errors.Errorf("kind %q is not one of %s, %s", r.kind, kindClusterProviderConfig, kindProviderConfig)
+	}
+	if errs := validation.IsDNS1123Subdomain(r.name); len(errs) > 0 {
+		return r, errors.Errorf("name %q is not an object name: %s", r.name, strings.Join(errs, "; "))
+	}
+	return r, nil
+}
+
+// validImageRepository accepts an image repository without a tag or digest:
+// the tag is the node's spec.version.
+func validImageRepository(v string) error {
+	last := v[strings.LastIndex(v, "/")+1:]
+	switch {
+	case strings.Contains(v, "@"):
+		return errors.Errorf("%q has a digest; give the repository only, spec.version is the tag", v)
+	case strings.Contains(last, ":"):
+		return errors.Errorf("%q has a tag; give the repository only, spec.version is the tag", v)
+	case strings.ContainsAny(v, " \t\n") || strings.HasPrefix(v, "/") || strings.HasSuffix(v, "/"):
+		return errors.Errorf("%q is not an image repository", v)
+	}
+	return nil
+}
