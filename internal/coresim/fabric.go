@@ -66,19 +66,25 @@ func (f *Fabric) mirror(events []linkEvent) {
 			continue
 		}
 		remote.mu.Lock()
-		remote.pendingIn = withoutString(remote.pendingIn, e.from)
-		switch e.kind {
-		case linkPending:
-			if !remote.connected(e.from) {
-				remote.pendingIn = append(remote.pendingIn, e.from)
-			}
-		case linkAuthenticated:
-			if !remote.connected(e.from) {
-				remote.authIn = append(remote.authIn, peer{address: e.from, id: remote.idFor(""), since: remote.opts.Now()})
-			}
-		case linkDropped:
-			remote.dropLocked(e.from)
-		}
+		remote.applyLinkLocked(e.from, e.kind)
 		remote.mu.Unlock()
+	}
+}
+
+// applyLinkLocked mirrors, on this end, a change of the connection the peer at address from opened to it. Callers
+// hold mu.
+func (n *Node) applyLinkLocked(from string, kind linkKind) {
+	n.pendingIn = withoutString(n.pendingIn, from)
+	switch kind {
+	case linkPending:
+		if !n.connected(from) {
+			n.pendingIn = append(n.pendingIn, from)
+		}
+	case linkAuthenticated:
+		if !n.connected(from) {
+			n.authIn = append(n.authIn, peer{address: from, id: n.idFor(""), since: n.opts.Now()})
+		}
+	case linkDropped:
+		n.dropLocked(from)
 	}
 }

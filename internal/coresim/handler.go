@@ -125,6 +125,11 @@ func (n *Node) route(req Request) (status int, contentType, body string) {
 			return http.StatusOK, jsonType, n.simState()
 		}
 		return http.StatusNotFound, "text/html", welcomePage
+	case "/sim/link":
+		if n.opts.Introspect {
+			return n.simLink(req.Query)
+		}
+		return http.StatusNotFound, "text/html", welcomePage
 	default:
 		return http.StatusNotFound, "text/html", welcomePage
 	}
@@ -282,6 +287,23 @@ type Connect struct {
 	Peer string    `json:"peer"`
 	Port string    `json:"port"`
 	Time time.Time `json:"time"`
+}
+
+// simLink answers /sim/link?from=IP:PORT&state=pending|authenticated|dropped: the far end of a connection another
+// simulated node opened to this one, which a test relays when the nodes run in separate processes (pods) and no
+// Fabric links them. Callers hold mu.
+func (n *Node) simLink(q map[string]string) (status int, contentType, body string) {
+	from := q["from"]
+	if _, err := netip.ParseAddrPort(from); err != nil {
+		return http.StatusBadRequest, "text/plain", "want from=IP:PORT"
+	}
+	kinds := map[string]linkKind{"pending": linkPending, "authenticated": linkAuthenticated, "dropped": linkDropped}
+	kind, ok := kinds[q["state"]]
+	if !ok {
+		return http.StatusBadRequest, "text/plain", "want state=pending, authenticated or dropped"
+	}
+	n.applyLinkLocked(from, kind)
+	return http.StatusOK, "application/json", `{"status":"ok"}`
 }
 
 // simState answers /sim/state. Callers hold mu.
