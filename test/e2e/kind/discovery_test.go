@@ -31,6 +31,10 @@ func TestDiscoveryLoop(t *testing.T) {
 	}
 	validators := []node{{"team-a", "alice", "Validator"}, {"team-a", "bob", "Validator"}, {"team-b", "carol", "Validator"}}
 	watcher := node{"team-b", "walter", "Watcher"}
+	relay, err := startRelay(ctx, append(slices.Clone(validators), watcher)...)
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
 	for _, n := range append(slices.Clone(validators), watcher) {
 		if err := n.create(ctx); err != nil {
@@ -52,6 +56,7 @@ func TestDiscoveryLoop(t *testing.T) {
 		t.Fatal(err)
 	}
 	validators = append(validators, dave)
+	relay.add(dave)
 	assertDirectory(ctx, t, validators)
 	assertNodeConfigs(ctx, t, validators)
 	waitConverged(ctx, t, validators)
@@ -66,6 +71,9 @@ func TestDiscoveryLoop(t *testing.T) {
 	}
 	assertGarbageCollected(ctx, t, carol)
 	assertDirectory(ctx, t, slices.Delete(slices.Clone(validators), 2, 3))
+	if n := relay.failures(); n != 0 {
+		t.Errorf("the relay could not tell %d connections to their far end", n)
+	}
 }
 
 // assertDirectory checks the peers ConfigMap lists exactly the validators, sorted by (namespace, name), at the host
