@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/errors"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/meta"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 	"github.com/crossplane/crossplane-runtime/v2/pkg/resource"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
@@ -50,6 +51,12 @@ type config struct {
 }
 
 func (c *connector) Connect(ctx context.Context, cr *v1alpha1.PeerSync) (managed.TypedExternalClient[*v1alpha1.PeerSync], error) {
+	// A PeerSync being deleted has nothing to undo: Observe reports it gone without a request. Its node's Service
+	// may already be gone with the rest of the claim, and an endpoint that no longer resolves must not hold the
+	// finalizer forever.
+	if meta.WasDeleted(cr) {
+		return &external{resolver: c.deps.Resolver, now: c.deps.Now}, nil
+	}
 	if err := c.usage.Track(ctx, cr); err != nil {
 		return nil, errors.Wrap(err, errTrackUsage)
 	}

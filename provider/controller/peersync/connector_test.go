@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -83,6 +84,27 @@ func TestConnectAllowsOwnNamespaceService(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"/info", "/peers", "/connect", "/connect", "/connect"}, paths(n)); diff != "" {
 		t.Errorf("requests: -want +got:\n%s", diff)
+	}
+}
+
+// TestConnectDeletedWithEndpointGone: a PeerSync being deleted after its node's Service went away (the claim's
+// composed resources are deleted together) connects without resolving its endpoint and is observed gone, so its
+// finalizer is removed; before, Connect failed on the name that no longer resolves and the PeerSync stayed forever.
+func TestConnectDeletedWithEndpointGone(t *testing.T) {
+	spec := v1alpha1.ProviderConfigSpec{AllowedEndpoints: v1alpha1.EndpointAllowlist{
+		CIDRs: []string{"10.244.0.0/16"}, HostSuffixes: []string{".{namespace}.svc.cluster.local"},
+	}}
+	c := newConnector(t, newClock(), providerConfig("pc", spec))
+	cr := peerSync("http://gone.stellar.svc.cluster.local:11626", threePeers...)
+	now := metav1.Now()
+	cr.SetDeletionTimestamp(&now)
+	ext, err := c.Connect(context.Background(), cr)
+	if err != nil {
+		t.Fatalf("Connect: %v", err)
+	}
+	obs, err := ext.Observe(context.Background(), cr)
+	if err != nil || obs.ResourceExists {
+		t.Errorf("Observe = %+v, %v; want gone, no error", obs, err)
 	}
 }
 
