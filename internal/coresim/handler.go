@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -293,7 +294,11 @@ type Connect struct {
 // simulated node opened to this one, which a test relays when the nodes run in separate processes (pods) and no
 // Fabric links them. Callers hold mu.
 func (n *Node) simLink(q map[string]string) (status int, contentType, body string) {
-	from := q["from"]
+	// Core's own query parser does not unescape; an HTTP client escapes the colon.
+	from, err := url.QueryUnescape(q["from"])
+	if err != nil {
+		return http.StatusBadRequest, "text/plain", "want from=IP:PORT"
+	}
 	if _, err := netip.ParseAddrPort(from); err != nil {
 		return http.StatusBadRequest, "text/plain", "want from=IP:PORT"
 	}
