@@ -130,11 +130,13 @@ vet:
 	go vet ./...
 	go vet -tags e2e ./test/e2e/...
 	go vet -tags scale ./test/e2e/scale/
+	go vet -tags kind ./test/e2e/kind/
 
 .PHONY: lint
 lint: $(GOLANGCI_LINT) ## Run golangci-lint.
 	$(GOLANGCI_LINT) run --build-tags e2e ./...
 	$(GOLANGCI_LINT) run --build-tags scale ./test/e2e/scale/
+	$(GOLANGCI_LINT) run --build-tags kind ./test/e2e/kind/
 
 # actionlint also runs shellcheck on `run:` steps when shellcheck is on PATH; it is optional.
 .PHONY: lint-workflows
