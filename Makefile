@@ -463,14 +463,19 @@ $(KIND_RUNCWRAP): hack/kind/runcwrap/main.go
 $(KIND_IMAGE_TOOL): hack/kind/image/main.go
 	go build -trimpath -o $@ ./hack/kind/image
 
+# mmdebstrap comes from Debian's packages, installed on first use.
+NEED_MMDEBSTRAP = command -v mmdebstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y mmdebstrap >/dev/null
+
 $(NODE_ROOTFS):
 	@mkdir -p $(@D)
+	@$(NEED_MMDEBSTRAP)
 	mmdebstrap --format=tar --variant=minbase --include=$(NODE_PACKAGES) --customize-hook='chroot "$$1" sh -c "$(NODE_ROOTFS_HOOK)"' \
 		bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-node.log 2>&1 || { tail -n 20 $(KIND_CACHE)/mmdebstrap-node.log; exit 1; }
 	mv $@.tmp $@
 
 $(IPTABLES_ROOTFS):
 	@mkdir -p $(@D)
+	@$(NEED_MMDEBSTRAP)
 	mmdebstrap --format=tar --variant=minbase --include=iptables,conntrack,nftables bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-iptables.log 2>&1 || \
 		{ tail -n 20 $(KIND_CACHE)/mmdebstrap-iptables.log; exit 1; }
 	mv $@.tmp $@
