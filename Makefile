@@ -350,7 +350,7 @@ bench: $(GO_TEMPLATING) ## Benchmark against function-go-templating (slow; write
 # E2E on kind (issue 14): the discovery loop on a real kind cluster. This machine reaches no image registry, so
 # everything the cluster runs is built here from pinned sources and cached under $(KIND_CACHE), keyed by version:
 # a kind node image for Kubernetes $(KUBE_VERSION) (Debian bookworm by mmdebstrap, kind's node files, kubelet,
-# kubeadm, kubectl), the control-plane, CoreDNS, pause, kube-proxy and kube-network-policies images, Crossplane's
+# kubeadm, kubectl), the control-plane, CoreDNS, pause, kube-proxy and kube-router images, Crossplane's
 # image, an OCI registry image and the simulated stellar-core image. When no Docker engine answers, one is started
 # for the run (hack/kind/docker.sh: Debian's docker.io, its own data root under $(KIND_CACHE), stopped afterwards).
 # Our packages are pushed to the registry, which runs on the cluster's Docker network, and installed with
@@ -364,9 +364,10 @@ COREDNS_VERSION := v1.13.1
 COREDNS := $(TOOLS_DIR)/coredns-$(COREDNS_VERSION)/coredns
 CNI_PLUGINS_VERSION := v1.9.1
 CNI_PLUGINS := $(TOOLS_DIR)/cni-plugins-$(CNI_PLUGINS_VERSION)
-NETPOL_VERSION := v0.8.0
-NETPOL := $(TOOLS_DIR)/kube-network-policies-$(NETPOL_VERSION)/netpol
-NETPOL_MANIFEST := $(TOOLS_DIR)/kube-network-policies-$(NETPOL_VERSION)/install.yaml
+# kube-router's network policy controller enforces NetworkPolicy (hack/kind/kube-router.yaml says why not
+# kube-network-policies).
+KUBE_ROUTER_VERSION := v2.1.0
+KUBE_ROUTER := $(TOOLS_DIR)/kube-router-$(KUBE_ROUTER_VERSION)/kube-router
 REGISTRY_VERSION := v0.22.1
 REGISTRY_BIN := $(TOOLS_DIR)/registry-$(REGISTRY_VERSION)/registry
 KUBE_BIN := $(TOOLS_DIR)/kubernetes-$(KUBE_VERSION)
@@ -381,7 +382,8 @@ KIND_OUT := $(CURDIR)/_output/kind
 # Bump when the node's package list or build steps change, so the cached root file systems are rebuilt.
 ROOTFS_VERSION := bookworm-1
 NODE_ROOTFS := $(KIND_CACHE)/rootfs-node-$(ROOTFS_VERSION).tar
-IPTABLES_ROOTFS := $(KIND_CACHE)/rootfs-iptables-$(ROOTFS_VERSION).tar
+IPTABLES_ROOTFS_VERSION := bookworm-2
+IPTABLES_ROOTFS := $(KIND_CACHE)/rootfs-iptables-$(IPTABLES_ROOTFS_VERSION).tar
 NODE_PACKAGES := systemd,systemd-sysv,dbus,conntrack,iptables,nftables,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,bash,ca-certificates,procps,containerd,runc
 # kind's Dockerfile (images/base): the systemd units a container must not start, no kernel log in the journal.
 NODE_ROOTFS_HOOK := find /lib/systemd/system/sysinit.target.wants/ -name systemd-tmpfiles-setup.service -delete; \
@@ -400,9 +402,9 @@ KIND_NODE_REF := stellar-peers.local/kind-node:$(KUBE_VERSION)
 
 img = $(KIND_IMAGES)/$(1).tar
 KIND_CONTROL_PLANE_IMAGES := $(call img,kube-apiserver-$(KUBE_VERSION)) $(call img,kube-controller-manager-$(KUBE_VERSION)) \
-	$(call img,kube-scheduler-$(KUBE_VERSION)) $(call img,kube-proxy-$(KUBE_VERSION)-$(ROOTFS_VERSION)) \
-	$(call img,etcd-$(ETCD_IMAGE_TAG)) $(call img,coredns-$(COREDNS_VERSION)) $(call img,pause-$(PAUSE_VERSION)) \
-	$(call img,kube-network-policies-$(NETPOL_VERSION))
+	$(call img,kube-scheduler-$(KUBE_VERSION)) $(call img,kube-proxy-$(KUBE_VERSION)-$(IPTABLES_ROOTFS_VERSION)) \
+	$(call img,etcd-$(ETCD_IMAGE_TAG)) $(call img,coredns-$(COREDNS_VERSION)) $(call img,pause-$(PAUSE_VERSION))
+KIND_KUBE_ROUTER_IMAGE := $(call img,kube-router-$(KUBE_ROUTER_VERSION)-$(IPTABLES_ROOTFS_VERSION))
 KIND_CROSSPLANE_IMAGE := $(call img,crossplane-$(CROSSPLANE_VERSION))
 KIND_REGISTRY_IMAGE := $(call img,registry-$(REGISTRY_VERSION))
 KIND_CORESIM_IMAGE := $(KIND_OUT)/images/coresim.tar
@@ -415,6 +417,8 @@ KIND_NETWORK ?= stellar-peers-kind
 KIND_SUBNET ?= 172.31.250.0/24
 KIND_REGISTRY ?= 172.31.250.250:5000
 KIND_XPKG_DIR := $(KIND_OUT)/xpkg
+# A -run pattern for the kind tests, e.g. KIND_RUN=TestNetworkPolicy E2E_KIND_REUSE=1 on a cluster a run kept.
+KIND_RUN ?= .
 
 $(KIND):
 	cd tools/kind && go build -o $@ sigs.k8s.io/kind
@@ -430,14 +434,8 @@ $(CNI_PLUGINS)/.built:
 		go build -trimpath -o $(CNI_PLUGINS)/ github.com/containernetworking/plugins/plugins/$$p; done
 	touch $@
 
-$(NETPOL):
-	cd tools/kube-network-policies && go build -trimpath -o $@ sigs.k8s.io/kube-network-policies/cmd
-
-# Its DaemonSet manifest comes from the same pinned module, with the image we build.
-$(NETPOL_MANIFEST):
-	mkdir -p $(@D)
-	cd tools/kube-network-policies && sed 's|image: registry.k8s.io/networking/kube-network-policies:.*|image: registry.k8s.io/networking/kube-network-policies:$(NETPOL_VERSION)|' \
-		$$(go list -m -f '{{.Dir}}' sigs.k8s.io/kube-network-policies)/install.yaml > $@
+$(KUBE_ROUTER):
+	cd tools/kube-router && go build -trimpath -o $@ github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
 
 $(REGISTRY_BIN): tools/registry/main.go
 	cd tools/registry && go build -trimpath -o $@ .
@@ -476,7 +474,7 @@ $(NODE_ROOTFS):
 $(IPTABLES_ROOTFS):
 	@mkdir -p $(@D)
 	@$(NEED_MMDEBSTRAP)
-	mmdebstrap --format=tar --variant=minbase --include=iptables,conntrack,nftables bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-iptables.log 2>&1 || \
+	mmdebstrap --format=tar --variant=minbase --include=iptables,ipset,conntrack,nftables bookworm $@.tmp > $(KIND_CACHE)/mmdebstrap-iptables.log 2>&1 || \
 		{ tail -n 20 $(KIND_CACHE)/mmdebstrap-iptables.log; exit 1; }
 	mv $@.tmp $@
 
@@ -489,8 +487,8 @@ $(call img,kube-controller-manager-$(KUBE_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_C
 	$(call static_image,registry.k8s.io/kube-controller-manager:$(KUBE_VERSION),$(KUBE_CONTROLLER_MANAGER),/usr/local/bin/kube-controller-manager)
 $(call img,kube-scheduler-$(KUBE_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_BIN)/kube-scheduler
 	$(call static_image,registry.k8s.io/kube-scheduler:$(KUBE_VERSION),$(KUBE_BIN)/kube-scheduler,/usr/local/bin/kube-scheduler)
-# kube-proxy runs iptables: its image is a Debian root file system with iptables, conntrack and nftables.
-$(call img,kube-proxy-$(KUBE_VERSION)-$(ROOTFS_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_BIN)/kube-proxy $(IPTABLES_ROOTFS)
+# kube-proxy runs iptables: its image is a Debian root file system with iptables, ipset, conntrack and nftables.
+$(call img,kube-proxy-$(KUBE_VERSION)-$(IPTABLES_ROOTFS_VERSION)): $(KIND_IMAGE_TOOL) $(KUBE_BIN)/kube-proxy $(IPTABLES_ROOTFS)
 	$(call static_image,registry.k8s.io/kube-proxy:$(KUBE_VERSION),$(KUBE_BIN)/kube-proxy,/usr/local/bin/kube-proxy) --base-layer $(IPTABLES_ROOTFS)
 $(call img,etcd-$(ETCD_IMAGE_TAG)): $(KIND_IMAGE_TOOL) $(ETCD)
 	$(call static_image,registry.k8s.io/etcd:$(ETCD_IMAGE_TAG),$(ETCD),/usr/local/bin/etcd)
@@ -499,8 +497,9 @@ $(call img,coredns-$(COREDNS_VERSION)): $(KIND_IMAGE_TOOL) $(COREDNS)
 $(call img,pause-$(PAUSE_VERSION)): $(KIND_IMAGE_TOOL) hack/kind/pause/main.go
 	go build -trimpath -ldflags "-s -w" -o $(KIND_CACHE)/bin/pause ./hack/kind/pause
 	$(call static_image,registry.k8s.io/pause:$(PAUSE_VERSION),$(KIND_CACHE)/bin/pause,/pause)
-$(call img,kube-network-policies-$(NETPOL_VERSION)): $(KIND_IMAGE_TOOL) $(NETPOL)
-	$(call static_image,registry.k8s.io/networking/kube-network-policies:$(NETPOL_VERSION),$(NETPOL),/bin/netpol)
+# kube-router runs iptables and ipset: the same Debian layer as kube-proxy.
+$(KIND_KUBE_ROUTER_IMAGE): $(KIND_IMAGE_TOOL) $(KUBE_ROUTER) $(IPTABLES_ROOTFS)
+	$(call static_image,stellar-peers.local/kube-router:$(KUBE_ROUTER_VERSION),$(KUBE_ROUTER),/usr/local/bin/kube-router) --base-layer $(IPTABLES_ROOTFS)
 $(call img,registry-$(REGISTRY_VERSION)): $(KIND_IMAGE_TOOL) $(REGISTRY_BIN)
 	$(call static_image,stellar-peers.local/registry:$(REGISTRY_VERSION),$(REGISTRY_BIN),/registry) --user 65532:65532
 
@@ -537,7 +536,7 @@ $(KIND_NODE_IMAGE): hack/kind/node-image.sh $(wildcard hack/kind/node/*) $(NODE_
 		$(KIND_CAPFIX) $(KIND_IMAGE_TOOL) $(KIND_CONTROL_PLANE_IMAGES)
 
 .PHONY: kind-images
-kind-images: $(KIND_NODE_IMAGE) $(KIND_CROSSPLANE_IMAGE) $(KIND_REGISTRY_IMAGE) $(KIND_CORESIM_IMAGE) images ## Build every image the kind cluster runs (cached).
+kind-images: $(KIND_NODE_IMAGE) $(KIND_KUBE_ROUTER_IMAGE) $(KIND_CROSSPLANE_IMAGE) $(KIND_REGISTRY_IMAGE) $(KIND_CORESIM_IMAGE) images ## Build every image the kind cluster runs (cached).
 
 # The packages as the kind test pushes them: the Configuration names its dependencies in the cluster's registry.
 .PHONY: kind-xpkg
@@ -545,16 +544,16 @@ kind-xpkg:
 	@$(MAKE) --no-print-directory xpkg XPKG_DIR=$(KIND_XPKG_DIR) PACKAGE_REGISTRY=$(KIND_REGISTRY)/stellarpeers
 
 .PHONY: e2e-kind
-e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(CROSSPLANE_CHART)/.copied $(NETPOL_MANIFEST) $(KIND_RUNCWRAP) kind-images kind-xpkg ## End-to-end tests on a kind cluster built here (starts a Docker engine if none answers).
+e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(CROSSPLANE_CHART)/.copied $(KIND_RUNCWRAP) kind-images kind-xpkg ## End-to-end tests on a kind cluster built here (starts a Docker engine if none answers).
 	@mkdir -p $(KIND_OUT); \
 	host=$$(hack/kind/docker.sh start $(KIND_OUT)/docker $(KIND_DOCKER_ROOT) $(KIND_RUNCWRAP)) || exit 1; \
 	if [ -n "$$host" ]; then export DOCKER_HOST=$$host; fi; rc=0; \
-	E2E_KIND=$(KIND) E2E_HELM=$(HELM) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) E2E_KIND_NETPOL_MANIFEST=$(NETPOL_MANIFEST) \
+	E2E_KIND=$(KIND) E2E_HELM=$(HELM) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) E2E_KIND_NETPOL_MANIFEST=$(CURDIR)/hack/kind/kube-router.yaml \
 	E2E_KIND_NODE_IMAGE=$(KIND_NODE_IMAGE) E2E_KIND_NODE_REF=$(KIND_NODE_REF) E2E_KIND_ETCD_TAG=$(ETCD_IMAGE_TAG) \
-	E2E_KIND_IMAGES="$(KIND_CROSSPLANE_IMAGE) $(KIND_CORESIM_IMAGE) $(FUNCTION_IMAGE) $(PROVIDER_IMAGE)" \
+	E2E_KIND_IMAGES="$(KIND_KUBE_ROUTER_IMAGE) $(KIND_CROSSPLANE_IMAGE) $(KIND_CORESIM_IMAGE)" \
 	E2E_KIND_REGISTRY_IMAGE=$(KIND_REGISTRY_IMAGE) E2E_KIND_REGISTRY=$(KIND_REGISTRY) \
 	E2E_KIND_NETWORK=$(KIND_NETWORK) E2E_KIND_SUBNET=$(KIND_SUBNET) E2E_KIND_OUT=$(KIND_OUT) \
 	E2E_KIND_FUNCTION_XPKG=$(KIND_XPKG_DIR)/$(notdir $(FUNCTION_XPKG)) E2E_KIND_PROVIDER_XPKG=$(KIND_XPKG_DIR)/$(notdir $(PROVIDER_XPKG)) \
 	E2E_KIND_CONFIGURATION_XPKG=$(KIND_XPKG_DIR)/$(notdir $(CONFIGURATION_XPKG)) \
-		go test -tags kind -count=1 -timeout 40m -v ./test/e2e/kind/... || rc=$$?; \
+		go test -tags kind -count=1 -timeout 40m -v -run '$(KIND_RUN)' ./test/e2e/kind/... || rc=$$?; \
 	if [ -z "$${E2E_KIND_KEEP:-}" ]; then hack/kind/docker.sh stop $(KIND_OUT)/docker; fi; exit $$rc

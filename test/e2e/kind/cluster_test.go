@@ -136,9 +136,9 @@ func cleanDocker(ctx context.Context, _ *envconf.Config) (context.Context, error
 }
 
 // writeKindConfig writes the cluster's kind config: one node of our image; kubeadm told our etcd's tag and the
-// kubelet that a cgroup v1 host is fine (KEP-5573); no default CNI (the node image brings ptp, kube-network-policies
-// enforces NetworkPolicy); containerd's registry hosts mounted from a folder this writes: our registry over plain
-// HTTP, every registry an image could name otherwise a dead end on loopback, so nothing is ever pulled from outside.
+// kubelet that a cgroup v1 host is fine (KEP-5573); no default CNI (the node image brings ptp, kube-router enforces
+// NetworkPolicy); containerd's registry hosts mounted from a folder this writes: our registry over plain HTTP, every
+// registry an image could name otherwise a dead end on loopback, so nothing is ever pulled from outside.
 func writeKindConfig(path string) error {
 	hosts := filepath.Join(filepath.Dir(path), "certs.d")
 	if err := os.RemoveAll(hosts); err != nil {
@@ -254,19 +254,19 @@ func lockDownDNS(ctx context.Context, _ *envconf.Config) (context.Context, error
 	return ctx, nil
 }
 
-// installNetworkPolicies applies kube-network-policies' DaemonSet (from the pinned module, with our image) and waits
-// for it to run: from then on every NetworkPolicy is enforced.
+// installNetworkPolicies applies kube-router's network policy controller (hack/kind/kube-router.yaml) and waits for
+// it to run: from then on every NetworkPolicy is enforced.
 func installNetworkPolicies(ctx context.Context, _ *envconf.Config) (context.Context, error) {
 	if err := cp.ApplyFiles(ctx, os.Getenv(envNetpol)); err != nil {
 		return ctx, err
 	}
 	return ctx, harness.Eventually(ctx, within, func(ctx context.Context) (bool, string, error) {
-		ds, err := cp.Get(ctx, daemonSetGVK, "kube-system", "kube-network-policies")
+		ds, err := cp.Get(ctx, daemonSetGVK, "kube-system", "kube-router")
 		if err != nil {
 			return false, "", err
 		}
 		ready, _, _ := unstructured.NestedInt64(ds.Object, "status", "numberReady")
-		return ready >= 1, fmt.Sprintf("kube-network-policies: %d ready", ready), nil
+		return ready >= 1, fmt.Sprintf("kube-router: %d ready", ready), nil
 	})
 }
 

@@ -3,7 +3,7 @@
 // Package kind runs the discovery loop on a real kind cluster: `make e2e-kind`. The Makefile builds every image the
 // cluster runs from pinned sources (this machine reaches no image registry) and starts a Docker engine when none
 // answers; this package creates the cluster's Docker network, an OCI registry on it, the cluster from our node
-// image, installs kube-network-policies, Crossplane from its Helm chart and our packages with the real
+// image, installs kube-router's network policy controller, Crossplane from its Helm chart and our packages with the real
 // `crossplane xpkg install`, then runs validators as StatefulSets of the simulated stellar-core.
 //
 // Nothing dials outside the machine: the Docker engine make starts neither forwards nor masquerades, CoreDNS is
@@ -38,7 +38,7 @@ const (
 	envHelm           = "E2E_HELM"                    // the pinned helm binary
 	envChart          = "E2E_CROSSPLANE_CHART"        // Crossplane's Helm chart from the pinned module
 	envCrossplaneCLI  = "E2E_CROSSPLANE_CLI"          // the pinned crossplane CLI (xpkg push, xpkg install)
-	envNetpol         = "E2E_KIND_NETPOL_MANIFEST"    // kube-network-policies' DaemonSet, our image
+	envNetpol         = "E2E_KIND_NETPOL_MANIFEST"    // kube-router's network policy DaemonSet, our image
 	envNodeImage      = "E2E_KIND_NODE_IMAGE"         // the node image tarball
 	envNodeRef        = "E2E_KIND_NODE_REF"           // its reference
 	envEtcdTag        = "E2E_KIND_ETCD_TAG"           // the etcd image tag kubeadm is told
@@ -103,7 +103,7 @@ func TestMain(m *testing.M) {
 			step("load images", loadImages),
 			step("connect", connect),
 			step("CoreDNS forwards nothing", lockDownDNS),
-			step("kube-network-policies", installNetworkPolicies),
+			step("kube-router (NetworkPolicy)", installNetworkPolicies),
 			step("Crossplane (Helm chart)", installCrossplane),
 			step("packages (crossplane xpkg install)", installPackages),
 		)

@@ -18,8 +18,8 @@ import (
 )
 
 // TestNetworkPolicy checks the NetworkPolicy our function composes is enforced by a real CNI
-// (kube-network-policies): core's admin port answers the provider's pod and refuses a pod of another namespace,
-// while the peer port stays open to the other validators. Each probe is the simulated core's image running
+// (kube-router): core's admin port answers the provider's pod and refuses another pod of the provider's namespace,
+// another validator and a pod of an unrelated namespace, while the peer port stays open to them. Each probe is the simulated core's image running
 // `stellar-core probe`, either as a pod of its own or as an ephemeral container in the pod whose network it tests.
 func TestNetworkPolicy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
@@ -65,6 +65,10 @@ func TestNetworkPolicy(t *testing.T) {
 	}
 	if out, err := probeFrom(ctx, cs, will.namespace, will.pod(), admin); err == nil {
 		t.Errorf("validator %s reached %s, which only the provider may: %s", will, admin, firstLine(out))
+	}
+	// Another pod of the provider's namespace: the policy admits the provider's pods, not its whole namespace.
+	if out, err := probePod(ctx, cs, crossplaneNS, admin); err == nil {
+		t.Errorf("a pod in %s that is not the provider's reached %s: %s", crossplaneNS, admin, firstLine(out))
 	}
 	// A pod of a namespace that has nothing to do with Stellar: the admin port refuses it, the peer port does not.
 	if out, err := probePod(ctx, cs, "outsider", admin); err == nil {
