@@ -253,6 +253,36 @@ func directoryValue(cm *structpb.Struct, key string) (string, error) {
 	return v, errors.Wrapf(err, "cannot read binaryData %s.gz", key)
 }
 
+// externalPeers are the directory's spec.externalPeers, or the input's when
+// the spec has none; a bad one is left out with a warning.
+func externalPeers(obj string, spec *structpb.Struct, in *v1alpha1.DirectoryInput) ([]peers.Peer, []error) {
+	var external []peers.Peer
+	var warnings []error
+	if list := peers.Field(spec, "externalPeers").GetListValue(); len(list.GetValues()) > 0 {
+		for i, v := range list.GetValues() {
+			e := v.GetStructValue()
+			name := peers.StringOr(e, "", "name")
+			port := int(peers.Field(e, "port").GetNumberValue())
+			p, err := peers.NewExternal(name, peers.StringOr(e, "", "host"), peers.StringOr(e, "", "ip"), port)
+			if err != nil {
+				warnings = append(warnings, errors.Errorf("%s: spec.externalPeers[%d] %q: %v", obj, i, name, err))
+				continue
+			}
+			external = append(external, p)
+		}
+		return external, warnings
+	}
+	for i, e := range in.ExternalPeers {
+		p, err := peers.NewExternal(e.Name, e.Host, e.IP, int(e.Port))
+		if err != nil {
+			warnings = append(warnings, errors.Errorf("input externalPeers[%d] %q: %v", i, e.Name, err))
+			continue
+		}
+		external = append(external, p)
+	}
+	return external, warnings
+}
+
 // resolveDirectory reads the directory's spec; the spec wins over the input,
 // the input over the defaults. Bad optional settings are warned about and
 // replaced by their default; a missing network is fatal.
@@ -318,28 +348,9 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		s.maxShrinkPercent = v1alpha1.DefaultMaxShrinkPercent
 	}
 
-	if list := peers.Field(spec, "externalPeers").GetListValue(); len(list.GetValues()) > 0 {
-		for i, v := range list.GetValues() {
-			e := v.GetStructValue()
-			name := peers.StringOr(e, "", "name")
-			port := int(peers.Field(e, "port").GetNumberValue())
-			p, err := peers.NewExternal(name, peers.StringOr(e, "", "host"), peers.StringOr(e, "", "ip"), port)
-			if err != nil {
-				warnings = append(warnings, errors.Errorf("%s: spec.externalPeers[%d] %q: %v", obj, i, name, err))
-				continue
-			}
-			s.external = append(s.external, p)
-		}
-	} else {
-		for i, e := range in.ExternalPeers {
-			p, err := peers.NewExternal(e.Name, e.Host, e.IP, int(e.Port))
-			if err != nil {
-				warnings = append(warnings, errors.Errorf("input externalPeers[%d] %q: %v", i, e.Name, err))
-				continue
-			}
-			s.external = append(s.external, p)
-		}
-	}
+	var bad []error
+	s.external, bad = externalPeers(obj, spec, in)
+	warnings = append(warnings, bad...)
 
 	if sel := peers.Object(spec, "nodeSelector"); sel != nil {
 		ls, err := labelSelector(sel)

@@ -206,7 +206,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -227,7 +227,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -242,7 +242,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Observed: &fnv1.State{
 					Composite: directoryXR("").GetComposite(),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 					}},
 				},
 				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()[2:3]}},
@@ -253,7 +253,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -365,6 +365,7 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 	}
 }
 
-func v1alpha1ConfigMapRef(namespace, name string) v1alpha1.ConfigMapRef {
-	return v1alpha1.ConfigMapRef{Namespace: namespace, Name: name}
+// defaultPeersConfigMap is where a directory publishes by default.
+func defaultPeersConfigMap() v1alpha1.ConfigMapRef {
+	return v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName}
 }

@@ -81,7 +81,7 @@ func TestLargeDirectory(t *testing.T) {
 		}
 		return rsp
 	}
-	fromPlain := node(configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), plain))
+	fromPlain := node(configMap(defaultPeersConfigMap(), plain))
 	fromCompressed := node(cm)
 	if diff := cmp.Diff(fromPlain, fromCompressed, protocmp.Transform()); diff != "" {
 		t.Errorf("node step: -from plain keys, +from compressed keys:\n%s", diff)

@@ -119,54 +119,17 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	if n.version == "" || strings.ContainsAny(n.version, " /@:") {
 		return nil, bad("spec.version", "%q is not a stellar-core image tag", n.version)
 	}
-
-	if n.peerPort, err = portField(spec, "peerPort", peers.DefaultPeerPort); err != nil {
-		return nil, bad("spec.peerPort", "%v", err)
+	if err := n.readAddresses(spec, bad); err != nil {
+		return nil, err
 	}
-	if n.adminPort, err = portField(spec, "adminPort", peers.DefaultAdminPort); err != nil {
-		return nil, bad("spec.adminPort", "%v", err)
-	}
-	if n.peerPort == n.adminPort {
-		return nil, bad("spec.adminPort", "%d is also the peer port", n.adminPort)
-	}
-
-	if pa := peers.StringOr(spec, "", "publicAddress"); pa != "" {
-		a, err := peers.ParseAddress(pa)
-		if err != nil {
-			return nil, bad("spec.publicAddress", "%v", err)
-		}
-		n.public = &a
-	}
-	if ae := peers.StringOr(spec, "", "adminEndpoint"); ae != "" {
-		u, err := url.Parse(ae)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, bad("spec.adminEndpoint", "%q is not an http(s) URL", ae)
-		}
-		n.adminEndpoint = ae
-	}
-
-	n.seedSecretName = peers.StringOr(spec, "", "validator", "seedSecretRef", "name")
-	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
-	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
-	n.publicKey = peers.StringOr(spec, "", "validator", "publicKey")
-	if q := peers.StringOr(spec, "", "validator", "quality"); q != "" {
-		if !validQuality(q) {
-			return nil, bad("spec.validator.quality", "%q is not one of LOW, MEDIUM, HIGH, CRITICAL", q)
-		}
-		n.quality = stellarcfg.Quality(q)
+	if err := n.readValidator(spec, bad); err != nil {
+		return nil, err
 	}
 	if ls := peers.Object(xr, "metadata", "labels"); ls != nil {
 		n.labels = make(map[string]string, len(ls.GetFields()))
 		for k, v := range ls.GetFields() {
 			n.labels[k] = v.GetStringValue()
 		}
-	}
-	if v := peers.Field(spec, "validator", "quorumSet"); peers.Present(spec, "validator", "quorumSet") {
-		qs, ok := v.GetKind().(*structpb.Value_StringValue)
-		if !ok {
-			return nil, bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
-		}
-		n.quorumSet = qs.StringValue
 	}
 	if n.quorum, err = readQuorum(spec, bad); err != nil {
 		return nil, err
@@ -188,6 +151,58 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	n.storageSize = peers.StringOr(spec, "20Gi", "storage", "size")
 	n.storageClass = peers.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
 	return n, nil
+}
+
+// readAddresses reads the node's ports, spec.publicAddress and
+// spec.adminEndpoint.
+func (n *node) readAddresses(spec *structpb.Struct, bad badField) error {
+	var err error
+	if n.peerPort, err = portField(spec, "peerPort", peers.DefaultPeerPort); err != nil {
+		return bad("spec.peerPort", "%v", err)
+	}
+	if n.adminPort, err = portField(spec, "adminPort", peers.DefaultAdminPort); err != nil {
+		return bad("spec.adminPort", "%v", err)
+	}
+	if n.peerPort == n.adminPort {
+		return bad("spec.adminPort", "%d is also the peer port", n.adminPort)
+	}
+	if pa := peers.StringOr(spec, "", "publicAddress"); pa != "" {
+		a, err := peers.ParseAddress(pa)
+		if err != nil {
+			return bad("spec.publicAddress", "%v", err)
+		}
+		n.public = &a
+	}
+	if ae := peers.StringOr(spec, "", "adminEndpoint"); ae != "" {
+		u, err := url.Parse(ae)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("spec.adminEndpoint", "%q is not an http(s) URL", ae)
+		}
+		n.adminEndpoint = ae
+	}
+	return nil
+}
+
+// readValidator reads spec.validator.
+func (n *node) readValidator(spec *structpb.Struct, bad badField) error {
+	n.seedSecretName = peers.StringOr(spec, "", "validator", "seedSecretRef", "name")
+	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
+	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
+	n.publicKey = peers.StringOr(spec, "", "validator", "publicKey")
+	if q := peers.StringOr(spec, "", "validator", "quality"); q != "" {
+		if !validQuality(q) {
+			return bad("spec.validator.quality", "%q is not one of LOW, MEDIUM, HIGH, CRITICAL", q)
+		}
+		n.quality = stellarcfg.Quality(q)
+	}
+	if v := peers.Field(spec, "validator", "quorumSet"); peers.Present(spec, "validator", "quorumSet") {
+		qs, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
+		}
+		n.quorumSet = qs.StringValue
+	}
+	return nil
 }
 
 func portField(spec *structpb.Struct, field string, def int) (int, error) {

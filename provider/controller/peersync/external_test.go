@@ -222,7 +222,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			clk := newClock()
 			spec := loopbackConfig()
 			spec.Timeout = &metav1.Duration{Duration: 200 * time.Millisecond}
-			c := newConnector(t, clk, providerConfig("pc", spec))
+			c := newConnector(t, clk, providerConfig(spec))
 			cr := peerSync(n.URL(), tc.peers...)
 			if tc.maxConnects != 0 {
 				cr.Spec.ForProvider.MaxConnectsPerReconcile = tc.maxConnects
@@ -271,7 +271,7 @@ func TestUnreachableNode(t *testing.T) {
 	endpoint := "http://" + l.Addr().String()
 	_ = l.Close()
 
-	c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 	cr := peerSync(endpoint, threePeers...)
 	r := reconcile(t, c, cr)
 	if r.observeErr == nil {
@@ -287,7 +287,7 @@ func TestUnreachableNode(t *testing.T) {
 func TestConvergence(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.4:0", PendingDelay: -1})
 	clk := newClock()
-	c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, clk, providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), threePeers...)
 	cr.Spec.ForProvider.MaxConnectsPerReconcile = 2
 
@@ -325,7 +325,7 @@ func TestBackoff(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.5:0"})
 	n.Refuse("10.0.1.3:11625")
 	clk := newClock()
-	c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, clk, providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), desired("stellar/v3", "10.0.1.3:11625", ""))
 
 	steps := []struct {
@@ -400,7 +400,7 @@ func TestBackoffDelay(t *testing.T) {
 
 func TestDeletedMakesNoRequest(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.6:0"})
-	c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), threePeers...)
 	now := metav1.Now()
 	cr.SetDeletionTimestamp(&now)

@@ -94,8 +94,9 @@ func newConnector(t *testing.T, clk *clock, objs ...client.Object) *connector {
 	}
 }
 
-func providerConfig(name string, spec v1alpha1.ProviderConfigSpec) *v1alpha1.ProviderConfig {
-	return &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name}, Spec: spec}
+// providerConfig is the namespaced ProviderConfig "pc" of the test namespace.
+func providerConfig(spec v1alpha1.ProviderConfigSpec) *v1alpha1.ProviderConfig {
+	return &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "pc"}, Spec: spec}
 }
 
 func clusterProviderConfig(name string, spec v1alpha1.ProviderConfigSpec) *v1alpha1.ClusterProviderConfig {

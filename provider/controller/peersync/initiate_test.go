@@ -80,7 +80,7 @@ func TestGracePeriod(t *testing.T) {
 			n := startNode(t, coresim.Options{Addr: "127.0.0.9:0"})
 			clk := newClock()
 			start := clk.Now()
-			c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, clk, providerConfig(loopbackConfig()))
 			cr := peerSync(n.URL(), tc.peers...)
 			for i, s := range tc.steps {
 				clk.Advance(s.advance)
@@ -140,7 +140,7 @@ func TestNoRedundantConnectWhenAllActAtOnce(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			clk := newClock()
-			c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, clk, providerConfig(loopbackConfig()))
 			fabric := coresim.NewFabric()
 			nodes := make([]*coresim.Node, len(names))
 			peerAddress := func(i int) string { return fmt.Sprintf("127.0.2.%d:11625", i+1) }
