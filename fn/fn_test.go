@@ -21,6 +21,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // xNode is an XStellarNode composite made for claim namespace/name. Unless
@@ -353,10 +354,10 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
 			RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: items}},
 		})
-		data := peers.Object(rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), "data")
+		data := structpath.Object(rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), "data")
 		var b strings.Builder
 		for _, k := range []string{peers.KeyPeersJSON, peers.KeyPeersTxt, peers.KeyPeerCount, peers.KeyKnownPeers} {
-			b.WriteString(peers.StringOr(data, "", k))
+			b.WriteString(structpath.StringOr(data, "", k))
 		}
 		outputs = append(outputs, b.String())
 	}

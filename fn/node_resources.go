@@ -8,7 +8,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // Paths inside the stellar-core pod.
@@ -397,7 +397,7 @@ func statefulSetReady(req *fnv1.RunFunctionRequest, n *node) fnv1.Ready {
 		return fnv1.Ready_READY_TRUE
 	}
 	sts := req.GetObserved().GetResources()[resourceStatefulSet].GetResource()
-	if peers.Field(sts, "status", "readyReplicas").GetNumberValue() >= 1 {
+	if structpath.Field(sts, "status", "readyReplicas").GetNumberValue() >= 1 {
 		return fnv1.Ready_READY_TRUE
 	}
 	return fnv1.Ready_READY_FALSE

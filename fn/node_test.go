@@ -15,7 +15,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 const nodeInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "NodeInput"}`
@@ -196,11 +196,11 @@ func TestRunFunctionNode(t *testing.T) {
 			if diff := cmp.Diff(tc.want.resources, names); diff != "" {
 				t.Errorf("%s\ndesired resources: -want, +got:\n%s", tc.reason, diff)
 			}
-			if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != tc.want.status {
+			if got := jsonOf(t, structpath.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != tc.want.status {
 				t.Errorf("%s\nstatus:\n got %s\nwant %s", tc.reason, got, tc.want.status)
 			}
 			ps := rsp.GetDesired().GetResources()[resourcePeerSync].GetResource()
-			if got := jsonOf(t, peers.Field(ps, "spec", "forProvider")); got != tc.want.peerSync {
+			if got := jsonOf(t, structpath.Field(ps, "spec", "forProvider")); got != tc.want.peerSync {
 				t.Errorf("%s\nPeerSync forProvider:\n got %s\nwant %s", tc.reason, got, tc.want.peerSync)
 			}
 			if cfg := desiredConfig(rsp); cfg != "" {

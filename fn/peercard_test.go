@@ -13,12 +13,13 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // labelledNode is xNode team-a/alice with the claim's own labels, as Crossplane copies them onto the composite.
 func labelledNode(network, extraSpec string) *fnv1.Resource {
 	n := xNode("team-a", "alice", "Validator", network, extraSpec, "")
-	labels := peers.Object(n.GetResource(), "metadata", "labels")
+	labels := structpath.Object(n.GetResource(), "metadata", "labels")
 	labels.Fields["team"] = structpb.NewStringValue("payments")
 	labels.Fields["crossplane.io/composite"] = structpb.NewStringValue("alice-x7k2")
 	return n
@@ -196,7 +197,7 @@ func TestDirectoryFromPeerCards(t *testing.T) {
 				t.Errorf("%s\nresults: -want, +got:\n%s", tc.reason, diff)
 			}
 			cm := rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
-			if got := peers.StringOr(cm, "", "data", peers.KeyPeersTxt); got != tc.peersTxt {
+			if got := structpath.StringOr(cm, "", "data", peers.KeyPeersTxt); got != tc.peersTxt {
 				t.Errorf("%s\npeers.txt:\n got %q\nwant %q", tc.reason, got, tc.peersTxt)
 			}
 		})
