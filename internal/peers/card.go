@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"github.com/stellarpeers/stellar-peers/internal/structpath"
+	"github.com/stellarpeers/stellar-peers/internal/wire"
 	"maps"
 	"slices"
 	"strconv"
@@ -36,7 +37,7 @@ const (
 
 // CardFields are the fields of a peer card that ExtractCard and Describe
 // read; the request decoder keeps only these.
-var CardFields = FieldSet{
+var CardFields = wire.FieldSet{
 	"apiVersion": nil,
 	"kind":       nil,
 	"metadata":   {"name": nil, "namespace": nil, "labels": nil},

@@ -3,6 +3,7 @@ package peers
 import (
 	"cmp"
 	"github.com/stellarpeers/stellar-peers/internal/structpath"
+	"github.com/stellarpeers/stellar-peers/internal/wire"
 	"maps"
 	"math"
 	"slices"
@@ -168,6 +169,17 @@ func Identity(obj *structpb.Struct) (name, namespace string) {
 	name, _ = structpath.String(meta, "name")
 	namespace, _ = structpath.String(meta, "namespace")
 	return name, namespace
+}
+
+// NodeFields are the fields of a node object that Extract, Identity, Describe
+// and a label selector read. Extraction from an object decoded with them is
+// the same as from the whole object.
+var NodeFields = wire.FieldSet{
+	"apiVersion": nil,
+	"kind":       nil,
+	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
+	"spec":       {"network": nil, "networkPassphrase": nil, "nodeType": nil, "suspended": nil, "peerPort": nil, "publicAddress": nil},
+	"status":     {"peer": nil},
 }
 
 // Extract turns one node object into a peer. It never panics: a bad object
