@@ -11,6 +11,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/rendezvous"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
@@ -65,7 +66,7 @@ func (n *node) key() string { return n.claimNamespace + "/" + n.claimName }
 
 // fanout is the peers the node's PeerSync keeps connections to.
 func (n *node) fanout() []peers.Peer {
-	return peers.Fanout(n.key(), n.peers, n.settings.maxPeers)
+	return rendezvous.Fanout(n.key(), n.peers, n.settings.maxPeers)
 }
 
 // initiates reports whether the node's PeerSync should connect to p itself.
@@ -76,7 +77,7 @@ func (n *node) fanout() []peers.Peer {
 // no other PeerSync, and a peer whose fan-out leaves this node out will never
 // connect to it, so for those the node always connects.
 func (n *node) initiates(p peers.Peer) bool {
-	if p.External || !n.listed || !peers.Chooses(p.Key(), n.key(), n.peers, n.settings.maxPeers) {
+	if p.External || !n.listed || !rendezvous.Chooses(p.Key(), n.key(), n.peers, n.settings.maxPeers) {
 		return true
 	}
 	return cmp.Or(cmp.Compare(n.claimNamespace, p.Namespace), cmp.Compare(n.claimName, p.Name)) < 0

@@ -18,6 +18,7 @@ import (
 	fnv1alpha1 "github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/rendezvous"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -198,7 +199,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 }
 
 // peerSyncFor is the PeerSync the node step composes for node in a directory listing all nodes: its fan-out of
-// maxPeers validators, each marked with whether this node initiates (peers.Fanout and peers.Chooses, as in
+// maxPeers validators, each marked with whether this node initiates (rendezvous.Fanout and rendezvous.Chooses, as in
 // fn/node_spec.go).
 func peerSyncFor(node *harness.SimNode, all []*harness.SimNode, maxPeers, maxConnects int) (*unstructured.Unstructured, []int) {
 	self := node.Namespace + "/" + node.Name
@@ -211,11 +212,11 @@ func peerSyncFor(node *harness.SimNode, all []*harness.SimNode, maxPeers, maxCon
 		}
 	}
 	slices.SortFunc(others, func(a, b peers.Peer) int { return cmp.Compare(a.Key(), b.Key()) })
-	fanout := peers.Fanout(self, others, maxPeers)
+	fanout := rendezvous.Fanout(self, others, maxPeers)
 	desired, indices := make([]any, len(fanout)), make([]int, len(fanout))
 	for i, p := range fanout {
 		indices[i] = index[p.Key()]
-		initiate := !peers.Chooses(p.Key(), self, others, maxPeers) || self < p.Key()
+		initiate := !rendezvous.Chooses(p.Key(), self, others, maxPeers) || self < p.Key()
 		desired[i] = map[string]any{
 			"name":     p.Key(),
 			"address":  fmt.Sprintf("%s:%d", hosts[p.Key()], harness.PeerPort),
