@@ -158,11 +158,14 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 		cm.Fields["binaryData"] = structpb.NewStructValue(&structpb.Struct{Fields: binaryFields})
 	}
 	setDesired(rsp, resourcePeersConfigMap, cm, fnv1.Ready_READY_TRUE)
+	// Where the peers are and whether they are preferred (the spec or the
+	// Composition's input says): what every node reads, and as slow-changing.
 	setDesiredStatus(rsp, map[string]*structpb.Value{
 		"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 			"namespace": structpb.NewStringValue(s.configMap.Namespace),
 			"name":      structpb.NewStringValue(s.configMap.Name),
 		}}),
+		"preferredPeers": structpb.NewBoolValue(s.preferred),
 	})
 	if held != "" {
 		warning(rsp, errors.New(held))
@@ -381,10 +384,4 @@ func labelSelector(s *structpb.Struct) (labels.Selector, error) {
 		return nil, fmt.Errorf("cannot parse label selector: %w", err)
 	}
 	return metav1.LabelSelectorAsSelector(ls)
-}
-
-// knownPeers is a directory ConfigMap's known-peers.cfg, or empty.
-func knownPeers(cm *structpb.Struct) string {
-	v, _ := directoryValue(cm, peers.KeyKnownPeers)
-	return v
 }

@@ -139,6 +139,7 @@ func directoryStatus(cmNamespace, cmName string) *fnv1.Resource {
 			"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 				"namespace": structpb.NewStringValue(cmNamespace), "name": structpb.NewStringValue(cmName),
 			}}),
+			"preferredPeers": structpb.NewBoolValue(false),
 		}}),
 	}}}
 }

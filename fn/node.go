@@ -198,10 +198,10 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	warnAll(rsp, bad)
 
-	// The directory's spec says whether peers are preferred; a directory
-	// whose input says so shows it in its known-peers.cfg.
-	preferred := structpath.Bool(dir, "spec", "preferredPeers") ||
-		strings.Contains(knownPeers(cm), "PREFERRED_PEERS")
+	// The directory's status says whether its peers are preferred, from its
+	// spec or its Composition's input; its spec alone until it has written
+	// its status.
+	preferred := structpath.Bool(dir, "spec", "preferredPeers") || structpath.Bool(dir, "status", "preferredPeers")
 
 	others := peers.Without(all, n.claimNamespace, n.claimName)
 	// A validator the directory will list as soon as it reads the node's card

@@ -115,6 +115,30 @@ func TestRunFunctionNode(t *testing.T) {
 				},
 			},
 		},
+		"PreferredByTheDirectoryInput": {
+			reason: "A directory whose Composition input prefers its peers says so in its status (preferredPeers), not its spec: its nodes prefer them too.",
+			req: &fnv1.RunFunctionRequest{
+				Input: resource.MustStructJSON(nodeInput),
+				Observed: &fnv1.State{Composite: alice, Resources: map[string]*fnv1.Resource{
+					resourcePeerSync: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"state": "Synced!", "ledger": 123456, "authenticatedPeers": ["10.0.0.2:11625", "10.0.0.3:11625"]}}}`)},
+					resourceService:  {Resource: resource.MustStructJSON(`{"spec": {"clusterIP": "None"}}`)},
+				}},
+				RequiredResources: map[string]*fnv1.Resources{
+					requirementDirectories:        directories(`}, "status": {"preferredPeers": true`),
+					requirementDirectoryConfigMap: directoryConfigMapOf(),
+				},
+			},
+			want: want{
+				requirements: nodeRequirements(true),
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
+				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}]}`,
+				cfg: coreCfg{
+					"KNOWN_PEERS":     []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
+					"PREFERRED_PEERS": []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
+				},
+			},
+		},
 		"Suspended": {
 			reason: "A suspended node keeps its resources with no replicas, no PeerSync and no peer card.",
 			req: &fnv1.RunFunctionRequest{

@@ -439,6 +439,8 @@ func TestParseTarget(t *testing.T) {
 		"BadPort":      {peer: desired("a", "v1:99999", ""), wantErr: true},
 		"BadIP":        {peer: desired("a", "v1:1", "not-an-ip"), wantErr: true},
 		"EmptyAddress": {peer: desired("a", "", ""), wantErr: true},
+		"BadHost":      {peer: desired("a", "v1..test:1", ""), wantErr: true},
+		"IPv6NoPort":   {peer: desired("a", "fd00::2", ""), want: "fd00::2 11625 fd00::2"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
