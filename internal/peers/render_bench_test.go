@@ -12,18 +12,6 @@ import (
 // rather than with encoding/json and go-toml, which every other JSON and TOML of ours uses. These benchmarks
 // are the reason, at 1,000 peers: run `go test -run '^$' -bench 'PeersJSON|KnownPeers' ./internal/peers`.
 
-// peerJSON is a peers.json line as encoding/json would write it.
-type peerJSON struct {
-	Name       string `json:"name"`
-	Namespace  string `json:"namespace"`
-	NodeType   string `json:"nodeType"`
-	Host       string `json:"host"`
-	IP         string `json:"ip"`
-	Port       int    `json:"port"`
-	PeerString string `json:"peerString"`
-	External   bool   `json:"external,omitempty"`
-}
-
 // peersJSONWithEncodingJSON writes what AppendPeersJSON writes, with encoding/json.
 func peersJSONWithEncodingJSON(sorted []Peer) []byte {
 	var b bytes.Buffer
@@ -32,7 +20,7 @@ func peersJSONWithEncodingJSON(sorted []Peer) []byte {
 	b.WriteString("[\n")
 	for i, p := range sorted {
 		b.WriteString("  ")
-		_ = enc.Encode(peerJSON{p.Name, p.Namespace, p.NodeType, p.Host, p.IP, p.Port, p.PeerString(), p.External})
+		_ = enc.Encode(peerLine{p.Name, p.Namespace, p.NodeType, p.Host, p.IP, p.Port, p.PeerString(), p.External})
 		if i < len(sorted)-1 {
 			b.Truncate(b.Len() - 1)
 			b.WriteString(",\n")
