@@ -144,8 +144,6 @@ func directoryStatus(cmNamespace, cmName string) *fnv1.Resource {
 	}}}
 }
 
-func ptr[T any](v T) *T { return &v }
-
 var (
 	targetComposite = fnv1.Target_TARGET_COMPOSITE.Enum()
 	pendingFresh    = &fnv1.Result{Severity: fnv1.Severity_SEVERITY_NORMAL, Message: "1 validators have not published an address yet: team-b/fresh", Target: targetComposite}

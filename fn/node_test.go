@@ -73,7 +73,7 @@ func TestRunFunctionNode(t *testing.T) {
 				results:      []string{"NORMAL: Waiting for Crossplane to resolve the peer directories; composing the node without peers"},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[]}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626"}`,
 				cfg:          coreCfg{"KNOWN_PEERS": []any{}, "PUBLIC_HTTP_PORT": true, "NODE_IS_VALIDATOR": true, "NETWORK_PASSPHRASE": "Test SDF Network ; September 2015"},
 			},
 		},
@@ -88,7 +88,7 @@ func TestRunFunctionNode(t *testing.T) {
 				results:      []string{`NORMAL: Waiting for the peers ConfigMap stellar-system/stellar-peers of StellarPeerDirectory "testnet"; composing the node without peers`},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[]}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626"}`,
 			},
 		},
 		"PeersFromDirectory": {

@@ -14,6 +14,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
 )
@@ -43,16 +44,16 @@ type external struct {
 	observed []peerState
 }
 
-func requiredState(p v1alpha1.PeerSyncParameters) string {
+func requiredState(p forprovider.Parameters) string {
 	if p.RequireState == "" {
-		return v1alpha1.DefaultRequireState
+		return forprovider.DefaultRequireState
 	}
 	return p.RequireState
 }
 
-func maxConnects(p v1alpha1.PeerSyncParameters) int {
+func maxConnects(p forprovider.Parameters) int {
 	if p.MaxConnectsPerReconcile < 1 {
-		return v1alpha1.DefaultMaxConnectsPerReconcile
+		return forprovider.DefaultMaxConnectsPerReconcile
 	}
 	return int(p.MaxConnectsPerReconcile)
 }

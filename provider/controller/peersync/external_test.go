@@ -11,10 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 )
 
-var threePeers = []v1alpha1.DesiredPeer{
+var threePeers = []forprovider.DesiredPeer{
 	desired("stellar/v1", "validator-1.stellar.test:11625", "10.0.1.1"),
 	desired("stellar/v2", "validator-2.stellar.test:11625", "10.0.1.2"),
 	desired("stellar/v3", "10.0.1.3:11625", ""),
@@ -24,7 +25,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 	cases := map[string]struct {
 		node        coresim.Options
 		setup       func(n *coresim.Node)
-		peers       []v1alpha1.DesiredPeer
+		peers       []forprovider.DesiredPeer
 		maxConnects int32
 
 		wantPaths      []string
@@ -56,7 +57,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 2, ConnectedDesired: 2},
 		},
 		"MatchedThroughResolvedHostName": {
-			peers: []v1alpha1.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
+			peers: []forprovider.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
 			setup: func(n *coresim.Node) {
 				n.AddOutbound("10.0.1.2:11625", "GV2")
 			},
@@ -66,7 +67,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 1, ConnectedDesired: 1},
 		},
 		"HostNameConnectsWithResolvedIPv4": {
-			peers:        []v1alpha1.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
+			peers:        []forprovider.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
 			wantPaths:    []string{"/info", "/peers", "/connect"},
 			wantConnects: []string{"10.0.1.2:11625"},
 			wantReady:    "True/Available",
@@ -85,7 +86,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 3, ConnectedDesired: 2, Missing: []string{"stellar/v2"}},
 		},
 		"NotInitiatingPeerIsLeftToItsSide": {
-			peers:        []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			peers:        []forprovider.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
 			wantPaths:    []string{"/info", "/peers", "/connect", "/connect"},
 			wantConnects: []string{"10.0.1.1:11625", "10.0.1.3:11625"},
 			wantReady:    "True/Available",
@@ -95,7 +96,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			},
 		},
 		"OnlyNotInitiatingMissingIsUpToDate": {
-			peers: []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			peers: []forprovider.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
 			setup: func(n *coresim.Node) {
 				n.AddInbound("10.0.1.1:11625", "GV1")
 				n.AddOutbound("10.0.1.3:11625", "GV3")
@@ -109,7 +110,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			},
 		},
 		"NotInitiatingPresentIsNotWaitedFor": {
-			peers: []v1alpha1.DesiredPeer{notInitiating(threePeers[0]), notInitiating(threePeers[2])},
+			peers: []forprovider.DesiredPeer{notInitiating(threePeers[0]), notInitiating(threePeers[2])},
 			setup: func(n *coresim.Node) {
 				n.AddInbound("10.0.1.1:11625", "GV1")
 				n.AddPendingInbound("10.0.1.3:11625")
@@ -160,7 +161,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", Missing: []string{"stellar/v1", "stellar/v2", "stellar/v3"}},
 		},
 		"ConnectExceptionIsReportedAndBackedOff": {
-			peers:         []v1alpha1.DesiredPeer{desired("stellar/x", "unknown.stellar.test:11625", ""), desired("stellar/v3", "10.0.1.3:11625", "")},
+			peers:         []forprovider.DesiredPeer{desired("stellar/x", "unknown.stellar.test:11625", ""), desired("stellar/v3", "10.0.1.3:11625", "")},
 			wantPaths:     []string{"/info", "/peers", "/connect", "/connect"},
 			wantConnects:  []string{"unknown.stellar.test:11625", "10.0.1.3:11625"},
 			wantReady:     "True/Available",
@@ -427,7 +428,7 @@ func TestStateReason(t *testing.T) {
 
 func TestParseTarget(t *testing.T) {
 	cases := map[string]struct {
-		peer    v1alpha1.DesiredPeer
+		peer    forprovider.DesiredPeer
 		want    string
 		wantErr bool
 	}{

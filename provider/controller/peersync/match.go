@@ -7,7 +7,7 @@ import (
 	"net/netip"
 	"strings"
 
-	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
@@ -46,7 +46,7 @@ type peerState struct {
 // parseTarget reads a desired peer with the parser the node step formats
 // its addresses for (peers.ParseAddress); an address without a port means
 // core's default peer port.
-func parseTarget(p v1alpha1.DesiredPeer) (target, error) {
+func parseTarget(p forprovider.DesiredPeer) (target, error) {
 	a, err := peers.ParseAddress(p.Address)
 	if err != nil {
 		return target{}, fmt.Errorf("peer %s: invalid address: %w", p.Name, err)

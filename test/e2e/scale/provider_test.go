@@ -14,7 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	corev1alpha1 "github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	fnv1alpha1 "github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
@@ -43,7 +43,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	n := fleetSize
 	// The node step's defaults: NodeInput maxPeers and maxConnectsPerReconcile.
 	maxPeers := envInt("SCALE_MAX_PEERS", fnv1alpha1.DefaultMaxPeers)
-	maxConnects := envInt("SCALE_MAX_CONNECTS", corev1alpha1.DefaultMaxConnectsPerReconcile)
+	maxConnects := envInt("SCALE_MAX_CONNECTS", forprovider.DefaultMaxConnectsPerReconcile)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 
