@@ -53,7 +53,7 @@ func BenchmarkRunFunctionNode(b *testing.B) {
 				name := fmt.Sprintf("validator-%04d", i)
 				ps[i] = peers.Peer{Name: name, Namespace: "team", NodeType: peers.NodeTypeValidator, Host: name + "-0." + name + ".team.svc.cluster.local", Port: 11625}
 			}
-			cm := configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), map[string]*structpb.Value{
+			cm := configMap(defaultPeersConfigMap(), map[string]*structpb.Value{
 				peers.KeyPeersJSON: structpb.NewStringValue(peers.Render(ps, false).PeersJSON),
 			})
 			req := &fnv1.RunFunctionRequest{

@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/testing/protocmp"
 
@@ -17,6 +15,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/bench"
+	"github.com/stellarpeers/stellar-peers/internal/wire"
 )
 
 // oddNodes are node objects whose fields are missing, mistyped or spelled
@@ -47,7 +46,7 @@ func TestDecodeRequestRunsLikeProtoUnmarshal(t *testing.T) {
 	}
 	// Enough nodes for decodeResources to split them between goroutines, odd ones among them.
 	var many []*fnv1.Resource
-	for i := range 3 * parallelItems {
+	for i := range 3 * wire.ParallelItems {
 		many = append(many, bench.Node(i))
 		if i%100 == 0 {
 			many = append(many, oddNodes()...)
@@ -272,28 +271,5 @@ func BenchmarkDecodeAndRunDirectory(b *testing.B) {
 				}
 			})
 		}
-	}
-}
-
-func TestDecodeRequestNamesTheBadItem(t *testing.T) {
-	bad := parallelItems + 7 // in the second of the parts decoded in parallel
-	var items []byte
-	for i := range 2 * parallelItems {
-		item, err := proto.Marshal(bench.Node(i))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if i == bad {
-			item = []byte{0x0a, 0x05, 0x0a} // a resource of 5 bytes holding 1
-		}
-		items = protowire.AppendBytes(protowire.AppendTag(items, resourcesItemsNumber, protowire.BytesType), item)
-	}
-	entry := protowire.AppendString(protowire.AppendTag(nil, mapKeyNumber, protowire.BytesType), requirementNodes)
-	entry = protowire.AppendBytes(protowire.AppendTag(entry, mapValueNumber, protowire.BytesType), items)
-	req := protowire.AppendBytes(protowire.AppendTag(nil, requiredResourcesNumber, protowire.BytesType), entry)
-
-	err := decodeRequest(pieces(req, 16<<10), &fnv1.RunFunctionRequest{})
-	if want := fmt.Sprintf("item %d:", bad); err == nil || !strings.Contains(err.Error(), want) {
-		t.Errorf("decodeRequest(...): %v, want an error naming %q", err, want)
 	}
 }

@@ -8,7 +8,7 @@ import (
 
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // coreCfg is a rendered stellar-core config, parsed: tests read keys, never
@@ -45,5 +45,5 @@ func desiredConfig(rsp *fnv1.RunFunctionResponse) string {
 }
 
 func configOf(cm *structpb.Struct) string {
-	return peers.StringOr(cm, "", "data", configKey)
+	return structpath.StringOr(cm, "", "data", configKey)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // hostileNode is an XStellarNode of claim team-h/<claim> with the given spec and status JSON.
@@ -176,7 +177,7 @@ func publishedPeers(t *testing.T, rsp *fnv1.RunFunctionResponse) []peers.Peer {
 		}
 	}
 	cm := rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
-	js, _ := peers.String(cm, "data", peers.KeyPeersJSON)
+	js, _ := structpath.String(cm, "data", peers.KeyPeersJSON)
 	ps, bad, err := peers.ParsePeersJSON(js)
 	if err != nil || len(bad) > 0 {
 		t.Fatalf("published peers.json does not parse: %v %v\n%s", err, bad, js)

@@ -18,6 +18,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 const (
@@ -157,11 +158,14 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 		cm.Fields["binaryData"] = structpb.NewStructValue(&structpb.Struct{Fields: binaryFields})
 	}
 	setDesired(rsp, resourcePeersConfigMap, cm, fnv1.Ready_READY_TRUE)
+	// Where the peers are and whether they are preferred (the spec or the
+	// Composition's input says): what every node reads, and as slow-changing.
 	setDesiredStatus(rsp, map[string]*structpb.Value{
 		"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 			"namespace": structpb.NewStringValue(s.configMap.Namespace),
 			"name":      structpb.NewStringValue(s.configMap.Name),
 		}}),
+		"preferredPeers": structpb.NewBoolValue(s.preferred),
 	})
 	if held != "" {
 		warning(rsp, errors.New(held))
@@ -216,13 +220,13 @@ type observed struct {
 // directory composed before, if there is one.
 func observedPeers(req *fnv1.RunFunctionRequest) (observed, bool) {
 	cm := req.GetObserved().GetResources()[resourcePeersConfigMap].GetResource()
-	data := peers.Object(cm, "data")
+	data := structpath.Object(cm, "data")
 	if data == nil {
 		return observed{}, false
 	}
-	o := observed{data: data.GetFields(), binaryData: peers.Object(cm, "binaryData").GetFields()}
+	o := observed{data: data.GetFields(), binaryData: structpath.Object(cm, "binaryData").GetFields()}
 	o.peersJSON, _ = directoryValue(cm, peers.KeyPeersJSON)
-	if n, err := strconv.Atoi(peers.StringOr(data, "", peers.KeyPeerCount)); err == nil && n >= 0 {
+	if n, err := strconv.Atoi(structpath.StringOr(data, "", peers.KeyPeerCount)); err == nil && n >= 0 {
 		o.count = n
 		return o, true
 	}
@@ -238,10 +242,10 @@ func observedPeers(req *fnv1.RunFunctionRequest) (observed, bool) {
 // directoryValue reads key of a directory ConfigMap: from data, or
 // decompressed from binaryData "<key>.gz" when the directory is large.
 func directoryValue(cm *structpb.Struct, key string) (string, error) {
-	if v, ok := peers.String(cm, "data", key); ok {
+	if v, ok := structpath.String(cm, "data", key); ok {
 		return v, nil
 	}
-	enc, ok := peers.String(cm, "binaryData", key+".gz")
+	enc, ok := structpath.String(cm, "binaryData", key+".gz")
 	if !ok {
 		return "", nil
 	}
@@ -253,28 +257,58 @@ func directoryValue(cm *structpb.Struct, key string) (string, error) {
 	return v, errors.Wrapf(err, "cannot read binaryData %s.gz", key)
 }
 
+// externalPeers are the directory's spec.externalPeers, or the input's when
+// the spec has none; a bad one is left out with a warning.
+func externalPeers(obj string, spec *structpb.Struct, in *v1alpha1.DirectoryInput) ([]peers.Peer, []error) {
+	var external []peers.Peer
+	var warnings []error
+	if list := structpath.Field(spec, "externalPeers").GetListValue(); len(list.GetValues()) > 0 {
+		for i, v := range list.GetValues() {
+			e := v.GetStructValue()
+			name := structpath.StringOr(e, "", "name")
+			port := int(structpath.Field(e, "port").GetNumberValue())
+			p, err := peers.NewExternal(name, structpath.StringOr(e, "", "host"), structpath.StringOr(e, "", "ip"), port)
+			if err != nil {
+				warnings = append(warnings, errors.Errorf("%s: spec.externalPeers[%d] %q: %v", obj, i, name, err))
+				continue
+			}
+			external = append(external, p)
+		}
+		return external, warnings
+	}
+	for i, e := range in.ExternalPeers {
+		p, err := peers.NewExternal(e.Name, e.Host, e.IP, int(e.Port))
+		if err != nil {
+			warnings = append(warnings, errors.Errorf("input externalPeers[%d] %q: %v", i, e.Name, err))
+			continue
+		}
+		external = append(external, p)
+	}
+	return external, warnings
+}
+
 // resolveDirectory reads the directory's spec; the spec wins over the input,
 // the input over the defaults. Bad optional settings are warned about and
 // replaced by their default; a missing network is fatal.
 func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directorySettings, []error, error) {
 	obj := peers.Describe(xr)
-	spec := peers.Object(xr, "spec")
+	spec := structpath.Object(xr, "spec")
 	var warnings []error
 	s := directorySettings{
-		network:          peers.StringOr(spec, "", "network"),
+		network:          structpath.StringOr(spec, "", "network"),
 		configMap:        v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName},
 		maxShrinkPercent: v1alpha1.DefaultMaxShrinkPercent,
-		allowShrink:      peers.Bool(spec, "allowShrink"),
+		allowShrink:      structpath.Bool(spec, "allowShrink"),
 		clusterDomain:    cmp.Or(in.ClusterDomain, peers.DefaultClusterDomain),
 	}
 	if s.network == "" {
 		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
 	}
-	s.networkLabel = peers.NetworkLabel(s.network, peers.StringOr(spec, "", "networkPassphrase"))
+	s.networkLabel = peers.NetworkLabel(s.network, structpath.StringOr(spec, "", "networkPassphrase"))
 	if strings.EqualFold(s.network, "Custom") {
-		s.passphrase = peers.StringOr(spec, "", "networkPassphrase")
+		s.passphrase = structpath.StringOr(spec, "", "networkPassphrase")
 	}
-	if strings.EqualFold(s.network, "Custom") && !peers.Present(spec, "networkPassphrase") {
+	if strings.EqualFold(s.network, "Custom") && !structpath.Present(spec, "networkPassphrase") {
 		// Without the passphrase the directory cannot tell custom networks
 		// apart: it lists the validators of every one of them, as before.
 		s.anyCustomNetwork = true
@@ -283,7 +317,7 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 
 	// The nodes' cluster domain names the foreign node kinds' stable hosts
 	// too.
-	if v, err := clusterDomainOf(peers.Object(spec, "nodes")); err != nil {
+	if v, err := clusterDomainOf(structpath.Object(spec, "nodes")); err != nil {
 		warnings = append(warnings, errors.Errorf("%s: spec.nodes.clusterDomain: %v; using %s", obj, err, s.clusterDomain))
 	} else if v != "" {
 		s.clusterDomain = v
@@ -293,20 +327,20 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		s.configMap.Namespace = cmp.Or(in.ConfigMap.Namespace, s.configMap.Namespace)
 		s.configMap.Name = cmp.Or(in.ConfigMap.Name, s.configMap.Name)
 	}
-	s.configMap.Namespace = peers.StringOr(spec, s.configMap.Namespace, "configMap", "namespace")
-	s.configMap.Name = peers.StringOr(spec, s.configMap.Name, "configMap", "name")
+	s.configMap.Namespace = structpath.StringOr(spec, s.configMap.Namespace, "configMap", "namespace")
+	s.configMap.Name = structpath.StringOr(spec, s.configMap.Name, "configMap", "name")
 
 	if in.Preferred != nil {
 		s.preferred = *in.Preferred
 	}
-	if peers.Present(spec, "preferredPeers") {
-		s.preferred = peers.Bool(spec, "preferredPeers")
+	if structpath.Present(spec, "preferredPeers") {
+		s.preferred = structpath.Bool(spec, "preferredPeers")
 	}
 
 	if in.MaxShrinkPercent != nil {
 		s.maxShrinkPercent = int(*in.MaxShrinkPercent)
 	}
-	if v := peers.Field(spec, "maxShrinkPercent"); peers.Present(spec, "maxShrinkPercent") {
+	if v := structpath.Field(spec, "maxShrinkPercent"); structpath.Present(spec, "maxShrinkPercent") {
 		if f := v.GetNumberValue(); f == float64(int(f)) && f >= 0 && f <= 100 {
 			s.maxShrinkPercent = int(f)
 		} else {
@@ -318,30 +352,11 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		s.maxShrinkPercent = v1alpha1.DefaultMaxShrinkPercent
 	}
 
-	if list := peers.Field(spec, "externalPeers").GetListValue(); len(list.GetValues()) > 0 {
-		for i, v := range list.GetValues() {
-			e := v.GetStructValue()
-			name := peers.StringOr(e, "", "name")
-			port := int(peers.Field(e, "port").GetNumberValue())
-			p, err := peers.NewExternal(name, peers.StringOr(e, "", "host"), peers.StringOr(e, "", "ip"), port)
-			if err != nil {
-				warnings = append(warnings, errors.Errorf("%s: spec.externalPeers[%d] %q: %v", obj, i, name, err))
-				continue
-			}
-			s.external = append(s.external, p)
-		}
-	} else {
-		for i, e := range in.ExternalPeers {
-			p, err := peers.NewExternal(e.Name, e.Host, e.IP, int(e.Port))
-			if err != nil {
-				warnings = append(warnings, errors.Errorf("input externalPeers[%d] %q: %v", i, e.Name, err))
-				continue
-			}
-			s.external = append(s.external, p)
-		}
-	}
+	var bad []error
+	s.external, bad = externalPeers(obj, spec, in)
+	warnings = append(warnings, bad...)
 
-	if sel := peers.Object(spec, "nodeSelector"); sel != nil {
+	if sel := structpath.Object(spec, "nodeSelector"); sel != nil {
 		ls, err := labelSelector(sel)
 		if err != nil {
 			// Publishing every node of the network instead of the narrower set
@@ -349,7 +364,7 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 			return s, warnings, errors.Errorf("%s: spec.nodeSelector: %v", obj, err)
 		}
 		s.selector = ls
-		for k, v := range peers.Object(sel, "matchLabels").GetFields() {
+		for k, v := range structpath.Object(sel, "matchLabels").GetFields() {
 			if s.matchLabels == nil {
 				s.matchLabels = map[string]string{}
 			}
@@ -369,10 +384,4 @@ func labelSelector(s *structpb.Struct) (labels.Selector, error) {
 		return nil, fmt.Errorf("cannot parse label selector: %w", err)
 	}
 	return metav1.LabelSelectorAsSelector(ls)
-}
-
-// knownPeers is a directory ConfigMap's known-peers.cfg, or empty.
-func knownPeers(cm *structpb.Struct) string {
-	v, _ := directoryValue(cm, peers.KeyKnownPeers)
-	return v
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // TestOperatorNodes: a directory that reads the original operator's
@@ -75,7 +76,7 @@ func TestOperatorNodes(t *testing.T) {
 				t.Fatal(err)
 			}
 			cm := rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
-			if diff := cmp.Diff(tc.peers, peers.StringOr(cm, "", "data", peers.KeyPeersTxt)); diff != "" {
+			if diff := cmp.Diff(tc.peers, structpath.StringOr(cm, "", "data", peers.KeyPeersTxt)); diff != "" {
 				t.Errorf("peers.txt: -want, +got:\n%s", diff)
 			}
 			var warnings []string

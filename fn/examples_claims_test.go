@@ -22,6 +22,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // exampleComposites are the composites Crossplane makes of examples/claims'
@@ -35,10 +36,10 @@ func exampleComposites(t *testing.T) []*structpb.Struct {
 	var out []*structpb.Struct
 	for _, file := range files {
 		for _, obj := range loadYAML(t, file) {
-			if peers.StringOr(obj, "", "kind") != "StellarNode" {
+			if structpath.StringOr(obj, "", "kind") != "StellarNode" {
 				continue
 			}
-			name, ns := peers.StringOr(obj, "", "metadata", "name"), peers.StringOr(obj, "", "metadata", "namespace")
+			name, ns := structpath.StringOr(obj, "", "metadata", "name"), structpath.StringOr(obj, "", "metadata", "namespace")
 			xr, err := structpb.NewStruct(map[string]any{
 				"apiVersion": "stellarpeers.io/v1alpha1", "kind": "XStellarNode",
 				"metadata": map[string]any{"name": name + "-x7k2q", "labels": map[string]any{
@@ -48,7 +49,7 @@ func exampleComposites(t *testing.T) []*structpb.Struct {
 			if err != nil {
 				t.Fatal(err)
 			}
-			xr.Fields["spec"] = proto.Clone(peers.Field(obj, "spec")).(*structpb.Value) //nolint:forcetypeassert // a clone of a Value is one.
+			xr.Fields["spec"] = proto.Clone(structpath.Field(obj, "spec")).(*structpb.Value) //nolint:forcetypeassert // a clone of a Value is one.
 			out = append(out, xr)
 		}
 	}
@@ -82,7 +83,7 @@ func TestExampleClaimsStart(t *testing.T) {
 	dirFiles, _ := filepath.Glob("../examples/directories/*.yaml")
 	for _, file := range dirFiles {
 		for _, dir := range loadYAML(t, file) {
-			if peers.StringOr(dir, "", "kind") != "StellarPeerDirectory" {
+			if structpath.StringOr(dir, "", "kind") != "StellarPeerDirectory" {
 				continue
 			}
 			available = append(available, dir)
@@ -101,7 +102,7 @@ func TestExampleClaimsStart(t *testing.T) {
 	checked := 0
 	for _, xr := range nodes {
 		name := peers.Describe(xr)
-		t.Run(peers.StringOr(xr, "", "metadata", "labels", peers.LabelClaimName), func(t *testing.T) {
+		t.Run(structpath.StringOr(xr, "", "metadata", "labels", peers.LabelClaimName), func(t *testing.T) {
 			rsp := resolveLike(t, &fnv1.RunFunctionRequest{Input: input, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}}, available)
 			for _, r := range rsp.GetResults() {
 				if r.GetSeverity() != fnv1.Severity_SEVERITY_NORMAL {
@@ -117,16 +118,16 @@ func TestExampleClaimsStart(t *testing.T) {
 				t.Errorf("%s: no StatefulSet composed", name)
 			}
 			cfg := desiredConfig(rsp)
-			spec := peers.Object(xr, "spec")
-			passphrase, _ := stellarcfg.Passphrase(peers.StringOr(spec, "", "network"), peers.StringOr(spec, "", "networkPassphrase"))
-			opts := stellarcfg.Options{Passphrase: passphrase, SeedAtStart: true, NodePublicKey: peers.StringOr(spec, "", "validator", "publicKey")}
+			spec := structpath.Object(xr, "spec")
+			passphrase, _ := stellarcfg.Passphrase(structpath.StringOr(spec, "", "network"), structpath.StringOr(spec, "", "networkPassphrase"))
+			opts := stellarcfg.Options{Passphrase: passphrase, SeedAtStart: true, NodePublicKey: structpath.StringOr(spec, "", "validator", "publicKey")}
 			if ps := stellarcfg.Check(cfg, opts); len(ps) != 0 {
 				t.Errorf("%s: stellar-core would not take the config as it is: %v\n%s", name, ps, cfg)
 			}
 			checked++
 			// The organization's validators trust each other.
-			self := peers.StringOr(spec, "", "validator", "publicKey")
-			if peers.StringOr(spec, "", "validator", "homeDomain") == "acme.example.com" {
+			self := structpath.StringOr(spec, "", "validator", "publicKey")
+			if structpath.StringOr(spec, "", "validator", "homeDomain") == "acme.example.com" {
 				var acme []string
 				for _, v := range parseCfg(t, cfg)["VALIDATORS"].([]any) { //nolint:forcetypeassert // the checker read it as tables.
 					v := v.(map[string]any) //nolint:forcetypeassert // as above.
@@ -159,13 +160,13 @@ func exampleOrganization(t *testing.T, nodes, available []*structpb.Struct) {
 	xr := loadYAML(t, filepath.Join(dir, "xr.yaml"))[0]
 	var claim *structpb.Struct
 	for _, n := range nodes {
-		if peers.StringOr(n, "", "metadata", "labels", peers.LabelClaimName) == "acme-1" {
+		if structpath.StringOr(n, "", "metadata", "labels", peers.LabelClaimName) == "acme-1" {
 			claim = n
 		}
 	}
-	spec := proto.Clone(peers.Object(xr, "spec")).(*structpb.Struct) //nolint:forcetypeassert // a clone of a Struct is one.
+	spec := proto.Clone(structpath.Object(xr, "spec")).(*structpb.Struct) //nolint:forcetypeassert // a clone of a Struct is one.
 	delete(spec.GetFields(), "claimRef")
-	if diff := cmp.Diff(peers.Object(claim, "spec"), spec, protocmp.Transform()); diff != "" {
+	if diff := cmp.Diff(structpath.Object(claim, "spec"), spec, protocmp.Transform()); diff != "" {
 		t.Errorf("%s/xr.yaml spec is not acme-1's in examples/claims: -claim, +xr.yaml:\n%s", dir, diff)
 	}
 	rsp := resolveLike(t, &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}}}, available)

@@ -19,6 +19,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 var updateExamples = flag.Bool("update-examples", false, "rewrite examples/render/node/required.yaml from the directory example")
@@ -57,7 +58,7 @@ func renderLike(t *testing.T, dir string, observed map[string]*fnv1.Resource) *f
 	t.Helper()
 	xr := loadYAML(t, filepath.Join(dir, "xr.yaml"))[0]
 	comp := loadYAML(t, filepath.Join(dir, "composition.yaml"))[0]
-	input := peers.Field(comp, "spec", "pipeline").GetListValue().GetValues()[0].GetStructValue().GetFields()["input"].GetStructValue()
+	input := structpath.Field(comp, "spec", "pipeline").GetListValue().GetValues()[0].GetStructValue().GetFields()["input"].GetStructValue()
 	available := loadYAML(t, filepath.Join(dir, "required.yaml"))
 	req := &fnv1.RunFunctionRequest{Input: input, Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: xr}, Resources: observed}}
 	return resolveLike(t, req, available)
@@ -94,17 +95,17 @@ func resolveLike(t *testing.T, req *fnv1.RunFunctionRequest, available []*struct
 }
 
 func selects(sel *fnv1.ResourceSelector, obj *structpb.Struct) bool {
-	if peers.StringOr(obj, "", "apiVersion") != sel.GetApiVersion() || peers.StringOr(obj, "", "kind") != sel.GetKind() {
+	if structpath.StringOr(obj, "", "apiVersion") != sel.GetApiVersion() || structpath.StringOr(obj, "", "kind") != sel.GetKind() {
 		return false
 	}
-	if sel.Namespace != nil && peers.StringOr(obj, "", "metadata", "namespace") != sel.GetNamespace() {
+	if sel.Namespace != nil && structpath.StringOr(obj, "", "metadata", "namespace") != sel.GetNamespace() {
 		return false
 	}
-	if n := sel.GetMatchName(); n != "" && peers.StringOr(obj, "", "metadata", "name") != n {
+	if n := sel.GetMatchName(); n != "" && structpath.StringOr(obj, "", "metadata", "name") != n {
 		return false
 	}
 	for k, v := range sel.GetMatchLabels().GetLabels() {
-		if peers.StringOr(obj, "", "metadata", "labels", k) != v {
+		if structpath.StringOr(obj, "", "metadata", "labels", k) != v {
 			return false
 		}
 	}
@@ -120,7 +121,7 @@ func TestExampleDirectory(t *testing.T) {
 	}
 	cm := rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
 	wantTxt := "alice-0.alice.team-a.svc.cluster.local:11625\n10.96.0.12:11625\ncarol.validators.example.org:11625\n"
-	if got := peers.StringOr(cm, "", "data", peers.KeyPeersTxt); got != wantTxt {
+	if got := structpath.StringOr(cm, "", "data", peers.KeyPeersTxt); got != wantTxt {
 		t.Errorf("peers.txt:\n got %q\nwant %q", got, wantTxt)
 	}
 
@@ -147,11 +148,11 @@ func TestExampleDirectory(t *testing.T) {
 	}
 	var got *structpb.Struct
 	for _, obj := range loadYAML(t, nodeRequired) {
-		if peers.StringOr(obj, "", "kind") == "ConfigMap" {
+		if structpath.StringOr(obj, "", "kind") == "ConfigMap" {
 			got = obj
 		}
 	}
-	if diff := cmp.Diff(peers.Object(cm, "data"), peers.Object(got, "data"), protocmp.Transform()); diff != "" {
+	if diff := cmp.Diff(structpath.Object(cm, "data"), structpath.Object(got, "data"), protocmp.Transform()); diff != "" {
 		t.Errorf("%s is out of date (rerun with -update-examples): -rendered, +file:\n%s", nodeRequired, diff)
 	}
 }
@@ -160,7 +161,7 @@ func TestExampleNode(t *testing.T) {
 	dir := filepath.Join(examples, "node")
 	observed := map[string]*fnv1.Resource{}
 	for _, obj := range loadYAML(t, filepath.Join(dir, "observed.yaml")) {
-		observed[peers.StringOr(obj, "", "metadata", "annotations", "crossplane.io/composition-resource-name")] = &fnv1.Resource{Resource: obj}
+		observed[structpath.StringOr(obj, "", "metadata", "annotations", "crossplane.io/composition-resource-name")] = &fnv1.Resource{Resource: obj}
 	}
 	rsp := renderLike(t, dir, observed)
 	if len(rsp.GetResults()) != 0 {
@@ -168,11 +169,11 @@ func TestExampleNode(t *testing.T) {
 	}
 	ps := rsp.GetDesired().GetResources()[resourcePeerSync].GetResource()
 	want := `[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"ip":"10.96.0.12","name":"team-a/bob"},{"address":"carol.validators.example.org:11625","initiate":true,"name":"team-b/carol"}]`
-	if got := jsonOf(t, peers.Field(ps, "spec", "forProvider", "peers")); got != want {
+	if got := jsonOf(t, structpath.Field(ps, "spec", "forProvider", "peers")); got != want {
 		t.Errorf("PeerSync peers:\n got %s\nwant %s", got, want)
 	}
 	wantStatus := `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`
-	if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != wantStatus {
+	if got := jsonOf(t, structpath.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != wantStatus {
 		t.Errorf("status:\n got %s\nwant %s", got, wantStatus)
 	}
 }

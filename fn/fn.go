@@ -10,7 +10,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // maxResponseBytes keeps a response under Crossplane's 4 MiB gRPC receive
@@ -29,7 +29,7 @@ type Function struct {
 func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) (*fnv1.RunFunctionResponse, error) {
 	rsp := responseTo(req)
 
-	kind, _ := peers.String(req.GetInput(), "kind")
+	kind, _ := structpath.String(req.GetInput(), "kind")
 	f.log.Debug("Running function", "tag", req.GetMeta().GetTag(), "input", kind)
 
 	switch kind {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // xNode is an XStellarNode composite made for claim namespace/name. Unless
@@ -138,11 +139,10 @@ func directoryStatus(cmNamespace, cmName string) *fnv1.Resource {
 			"configMap": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
 				"namespace": structpb.NewStringValue(cmNamespace), "name": structpb.NewStringValue(cmName),
 			}}),
+			"preferredPeers": structpb.NewBoolValue(false),
 		}}),
 	}}}
 }
-
-func ptr[T any](v T) *T { return &v }
 
 var (
 	targetComposite = fnv1.Target_TARGET_COMPOSITE.Enum()
@@ -206,7 +206,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -227,7 +227,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -242,7 +242,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Observed: &fnv1.State{
 					Composite: directoryXR("").GetComposite(),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 					}},
 				},
 				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()[2:3]}},
@@ -253,7 +253,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData()),
+						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -353,10 +353,10 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 			Input: resource.MustStructJSON(directoryInput), Observed: directoryXR(""),
 			RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: items}},
 		})
-		data := peers.Object(rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), "data")
+		data := structpath.Object(rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), "data")
 		var b strings.Builder
 		for _, k := range []string{peers.KeyPeersJSON, peers.KeyPeersTxt, peers.KeyPeerCount, peers.KeyKnownPeers} {
-			b.WriteString(peers.StringOr(data, "", k))
+			b.WriteString(structpath.StringOr(data, "", k))
 		}
 		outputs = append(outputs, b.String())
 	}
@@ -365,6 +365,7 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 	}
 }
 
-func v1alpha1ConfigMapRef(namespace, name string) v1alpha1.ConfigMapRef {
-	return v1alpha1.ConfigMapRef{Namespace: namespace, Name: name}
+// defaultPeersConfigMap is where a directory publishes by default.
+func defaultPeersConfigMap() v1alpha1.ConfigMapRef {
+	return v1alpha1.ConfigMapRef{Namespace: v1alpha1.DefaultConfigMapNamespace, Name: v1alpha1.DefaultConfigMapName}
 }

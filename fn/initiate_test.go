@@ -13,6 +13,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // listing is a directory entry: a validator of ours, or an external peer.
@@ -71,13 +72,13 @@ func initiatesWith(t *testing.T, input, namespace, name string, dir *fnv1.Resour
 	}
 	ps := rsp.GetDesired().GetResources()[resourcePeerSync].GetResource()
 	got := map[string]bool{}
-	for _, v := range peers.Field(ps, "spec", "forProvider", "peers").GetListValue().GetValues() {
+	for _, v := range structpath.Field(ps, "spec", "forProvider", "peers").GetListValue().GetValues() {
 		p := v.GetStructValue()
 		initiate, ok := p.GetFields()["initiate"]
 		if !ok {
-			t.Fatalf("desired peer %s has no initiate mark", peers.StringOr(p, "", "name"))
+			t.Fatalf("desired peer %s has no initiate mark", structpath.StringOr(p, "", "name"))
 		}
-		got[peers.StringOr(p, "", "name")] = initiate.GetBoolValue()
+		got[structpath.StringOr(p, "", "name")] = initiate.GetBoolValue()
 	}
 	return got
 }
@@ -154,8 +155,8 @@ func TestNeverListedInitiatesToAll(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := map[string]bool{}
-	for _, v := range peers.Field(rsp.GetDesired().GetResources()[resourcePeerSync].GetResource(), "spec", "forProvider", "peers").GetListValue().GetValues() {
-		got[peers.StringOr(v.GetStructValue(), "", "name")] = v.GetStructValue().GetFields()["initiate"].GetBoolValue()
+	for _, v := range structpath.Field(rsp.GetDesired().GetResources()[resourcePeerSync].GetResource(), "spec", "forProvider", "peers").GetListValue().GetValues() {
+		got[structpath.StringOr(v.GetStructValue(), "", "name")] = v.GetStructValue().GetFields()["initiate"].GetBoolValue()
 	}
 	if diff := cmp.Diff(map[string]bool{"team-a/alice": true, "team-b/carol": true}, got); diff != "" {
 		t.Errorf("initiate: -want, +got:\n%s", diff)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // TestLargeDirectory: a directory too large for the plain keys publishes its
@@ -40,7 +41,7 @@ func TestLargeDirectory(t *testing.T) {
 	cm := dirRsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
 	keys := func(path string) []string {
 		var ks []string
-		for k := range peers.Object(cm, path).GetFields() {
+		for k := range structpath.Object(cm, path).GetFields() {
 			ks = append(ks, k)
 		}
 		sort.Strings(ks)
@@ -81,7 +82,7 @@ func TestLargeDirectory(t *testing.T) {
 		}
 		return rsp
 	}
-	fromPlain := node(configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), plain))
+	fromPlain := node(configMap(defaultPeersConfigMap(), plain))
 	fromCompressed := node(cm)
 	if diff := cmp.Diff(fromPlain, fromCompressed, protocmp.Transform()); diff != "" {
 		t.Errorf("node step: -from plain keys, +from compressed keys:\n%s", diff)
@@ -92,7 +93,7 @@ func TestLargeDirectory(t *testing.T) {
 	if got := len(known); got != n-1 || slices.Contains(known, "validator-00000-0.validator-00000.team-000.svc.cluster.local:11625") {
 		t.Errorf("node step: stellar-core.cfg lists %d known peers, want the %d others", got, n-1)
 	}
-	if got := len(peers.Field(peerSync, "spec", "forProvider", "peers").GetListValue().GetValues()); got != v1alpha1.DefaultMaxPeers {
+	if got := len(structpath.Field(peerSync, "spec", "forProvider", "peers").GetListValue().GetValues()); got != v1alpha1.DefaultMaxPeers {
 		t.Errorf("node step: PeerSync lists %d peers, want the fan-out %d", got, v1alpha1.DefaultMaxPeers)
 	}
 }

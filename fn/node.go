@@ -13,6 +13,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // Required resources keys of the node step.
@@ -138,7 +139,7 @@ func directoryOf(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, n 
 		return nil
 	}
 	slices.SortFunc(matching, func(a, b *structpb.Struct) int {
-		return cmp.Compare(peers.StringOr(a, "", "metadata", "name"), peers.StringOr(b, "", "metadata", "name"))
+		return cmp.Compare(structpath.StringOr(a, "", "metadata", "name"), structpath.StringOr(b, "", "metadata", "name"))
 	})
 	dir := matching[0]
 	if len(matching) > 1 {
@@ -197,10 +198,10 @@ func directoryPeers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse,
 	}
 	warnAll(rsp, bad)
 
-	// The directory's spec says whether peers are preferred; a directory
-	// whose input says so shows it in its known-peers.cfg.
-	preferred := peers.Bool(dir, "spec", "preferredPeers") ||
-		strings.Contains(knownPeers(cm), "PREFERRED_PEERS")
+	// The directory's status says whether its peers are preferred, from its
+	// spec or its Composition's input; its spec alone until it has written
+	// its status.
+	preferred := structpath.Bool(dir, "spec", "preferredPeers") || structpath.Bool(dir, "status", "preferredPeers")
 
 	others := peers.Without(all, n.claimNamespace, n.claimName)
 	// A validator the directory will list as soon as it reads the node's card
@@ -225,14 +226,14 @@ func directoriesOf(dirs []*fnv1.Resource, n *node) []*structpb.Struct {
 	var matching, anyCustom []*structpb.Struct
 	for _, d := range dirs {
 		obj := d.GetResource()
-		if !strings.EqualFold(peers.StringOr(obj, "", "spec", "network"), n.network) {
+		if !strings.EqualFold(structpath.StringOr(obj, "", "spec", "network"), n.network) {
 			continue
 		}
 		if !strings.EqualFold(n.network, "Custom") {
 			matching = append(matching, obj)
 			continue
 		}
-		switch p := peers.StringOr(obj, "", "spec", "networkPassphrase"); p {
+		switch p := structpath.StringOr(obj, "", "spec", "networkPassphrase"); p {
 		case n.passphrase:
 			matching = append(matching, obj)
 		case "":
@@ -251,7 +252,7 @@ func (n *node) publishedTo(dir *structpb.Struct) bool {
 	if n.nodeType != peers.NodeTypeValidator || n.suspended {
 		return false
 	}
-	sel := peers.Object(dir, "spec", "nodeSelector")
+	sel := structpath.Object(dir, "spec", "nodeSelector")
 	if sel == nil {
 		return true
 	}
@@ -268,8 +269,8 @@ func directoryConfigMap(dir *structpb.Struct, in *v1alpha1.NodeInput) v1alpha1.C
 		ref.Name = cmp.Or(in.ConfigMap.Name, ref.Name)
 	}
 	for _, from := range []string{"status", "spec"} {
-		ref.Namespace = peers.StringOr(dir, ref.Namespace, from, "configMap", "namespace")
-		ref.Name = peers.StringOr(dir, ref.Name, from, "configMap", "name")
+		ref.Namespace = structpath.StringOr(dir, ref.Namespace, from, "configMap", "namespace")
+		ref.Name = structpath.StringOr(dir, ref.Name, from, "configMap", "name")
 	}
 	return ref
 }
@@ -280,11 +281,11 @@ func directoryConfigMap(dir *structpb.Struct, in *v1alpha1.NodeInput) v1alpha1.C
 func (n *node) address(req *fnv1.RunFunctionRequest) peers.Peer {
 	p := peers.Peer{Name: n.claimName, Namespace: n.claimNamespace, NodeType: n.nodeType, Host: n.stableHost(), Port: n.peerPort}
 	svc := req.GetObserved().GetResources()[resourceService].GetResource()
-	if v := peers.StringOr(svc, "", "spec", "clusterIP"); v != "None" {
+	if v := structpath.StringOr(svc, "", "spec", "clusterIP"); v != "None" {
 		p.IP = v
 	}
-	if ingress := peers.Field(svc, "status", "loadBalancer", "ingress").GetListValue().GetValues(); len(ingress) > 0 {
-		p.IP = peers.StringOr(ingress[0].GetStructValue(), p.IP, "ip")
+	if ingress := structpath.Field(svc, "status", "loadBalancer", "ingress").GetListValue().GetValues(); len(ingress) > 0 {
+		p.IP = structpath.StringOr(ingress[0].GetStructValue(), p.IP, "ip")
 	}
 	if n.public != nil {
 		p.IP = n.public.IP
@@ -319,7 +320,7 @@ func nodeStatus(req *fnv1.RunFunctionRequest, n *node, addr peers.Peer, p runPla
 		state = "ConfigRefused"
 	default:
 		if ps := observed[resourcePeerSync].GetResource(); ps != nil {
-			state = peers.StringOr(peers.Object(ps, "status", "atProvider"), state, "state")
+			state = structpath.StringOr(structpath.Object(ps, "status", "atProvider"), state, "state")
 		}
 	}
 	return map[string]*structpb.Value{

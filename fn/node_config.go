@@ -153,13 +153,30 @@ func buildCoreConfig(n *node, members []member) *coreConfig {
 	}
 
 	preset := c.preset("spec.quorum.preset", n.quorum.preset)
+	c.addHomeDomains(n, preset, members)
+	c.addValidators(n, preset, members)
+	c.addQuorumSet(n)
+	c.buildArchives(n)
+	if validator && rankOf(n.ownQuality()) >= rankOf(stellarcfg.QualityHigh) && !n.publishes() {
+		// Core does not check this of the node itself, but every other
+		// validator that lists it in its quorum must give it a HISTORY
+		// (Config.cpp line 812 at a9b8613218e141ddb89d621e5f04d4c75a149d36).
+		c.add("spec.history.publish", ruleMustPublish, true, "is not set, and no archive has a put command, but home domain %q is %s: HIGH and CRITICAL validators must publish their history", n.homeDomain, n.ownQuality())
+	}
+	return c
+}
+
+// addHomeDomains adds the [[HOME_DOMAINS]] entries: spec.quorum.homeDomains,
+// the validator's own, the preset's and the directory's, each domain once and
+// the first source winning.
+func (c *coreConfig) addHomeDomains(n *node, preset stellarcfg.Preset, members []member) {
 	domains := map[string]bool{}
 	for i, d := range n.quorum.homeDomains {
 		f := fmt.Sprintf("spec.quorum.homeDomains[%d]", i)
 		c.addHomeDomain(d, origin{field: f, keys: map[string]string{"HOME_DOMAIN": f + ".domain", "QUALITY": f + ".quality"}})
 		domains[d.Domain] = true
 	}
-	if validator && n.homeDomain != "" {
+	if n.nodeType == peers.NodeTypeValidator && n.homeDomain != "" {
 		if !domains[n.homeDomain] {
 			c.addHomeDomain(stellarcfg.HomeDomain{Domain: n.homeDomain, Quality: n.ownQuality()},
 				origin{field: "spec.validator.quality", keys: map[string]string{"HOME_DOMAIN": "spec.validator.homeDomain"}})
@@ -181,6 +198,12 @@ func buildCoreConfig(n *node, members []member) *coreConfig {
 		}
 	}
 
+}
+
+// addValidators adds the [[VALIDATORS]] entries: spec.quorum.validators, the
+// preset's and the directory's, each public key once and the first source
+// winning.
+func (c *coreConfig) addValidators(n *node, preset stellarcfg.Preset, members []member) {
 	keys := map[string]string{}
 	for i, v := range n.quorum.validators {
 		f := fmt.Sprintf("spec.quorum.validators[%d]", i)
@@ -213,27 +236,23 @@ func buildCoreConfig(n *node, members []member) *coreConfig {
 			origin{field: "spec.quorum.includeDirectory", note: "validator " + m.name + " from peer card " + m.card})
 		keys[m.publicKey] = "spec.quorum.includeDirectory"
 	}
-	if n.quorumSet != "" {
-		q, err := stellarcfg.ParseQuorum(n.quorumSet)
-		if err != nil {
-			c.add("spec.validator.quorumSet", ruleQuorumTOML, true, "%v", err)
-		}
-		for i, d := range q.HomeDomains {
-			c.addHomeDomain(d, origin{field: "spec.validator.quorumSet", note: fmt.Sprintf("its [[HOME_DOMAINS]] entry %d", i)})
-		}
-		for i, v := range q.Validators {
-			c.addValidator(v, origin{field: "spec.validator.quorumSet", note: fmt.Sprintf("its [[VALIDATORS]] entry %d", i)})
-		}
-	}
+}
 
-	c.buildArchives(n)
-	if validator && rankOf(n.ownQuality()) >= rankOf(stellarcfg.QualityHigh) && !n.publishes() {
-		// Core does not check this of the node itself, but every other
-		// validator that lists it in its quorum must give it a HISTORY
-		// (Config.cpp line 812 at a9b8613218e141ddb89d621e5f04d4c75a149d36).
-		c.add("spec.history.publish", ruleMustPublish, true, "is not set, and no archive has a put command, but home domain %q is %s: HIGH and CRITICAL validators must publish their history", n.homeDomain, n.ownQuality())
+// addQuorumSet adds the entries of the raw spec.validator.quorumSet.
+func (c *coreConfig) addQuorumSet(n *node) {
+	if n.quorumSet == "" {
+		return
 	}
-	return c
+	q, err := stellarcfg.ParseQuorum(n.quorumSet)
+	if err != nil {
+		c.add("spec.validator.quorumSet", ruleQuorumTOML, true, "%v", err)
+	}
+	for i, d := range q.HomeDomains {
+		c.addHomeDomain(d, origin{field: "spec.validator.quorumSet", note: fmt.Sprintf("its [[HOME_DOMAINS]] entry %d", i)})
+	}
+	for i, v := range q.Validators {
+		c.addValidator(v, origin{field: "spec.validator.quorumSet", note: fmt.Sprintf("its [[VALIDATORS]] entry %d", i)})
+	}
 }
 
 // buildArchives adds spec.history's archives, the preset's and the node's

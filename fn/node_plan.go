@@ -11,8 +11,8 @@ import (
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // What the node step runs, given the checker's verdict.
@@ -51,13 +51,13 @@ func planRun(req *fnv1.RunFunctionRequest, resource, key string, cc *coreConfig,
 		return runPlan{mode: runRendered, config: v.rendered}
 	}
 	observed := req.GetObserved().GetResources()
-	prev := peers.StringOr(observed[resource].GetResource(), "", "data", key)
+	prev := structpath.StringOr(observed[resource].GetResource(), "", "data", key)
 	if prev == "" || slices.ContainsFunc(stellarcfg.Check(prev, cc.opts), func(p stellarcfg.Problem) bool { return p.Fatal }) {
 		return runPlan{mode: runNone}
 	}
 	p := runPlan{mode: runKept, config: prev}
 	if resource == resourceCoreConfig {
-		spec := peers.Object(observed[resourceStatefulSet].GetResource(), "spec")
+		spec := structpath.Object(observed[resourceStatefulSet].GetResource(), "spec")
 		if spec == nil {
 			// A config without its StatefulSet runs nothing to keep.
 			return runPlan{mode: runNone}
@@ -71,7 +71,7 @@ func planRun(req *fnv1.RunFunctionRequest, resource, key string, cc *coreConfig,
 // is, without what the API server adds to volume claim templates.
 func keptSpec(spec *structpb.Struct) *structpb.Struct {
 	out, _ := proto.Clone(spec).(*structpb.Struct)
-	for _, t := range peers.Field(out, "volumeClaimTemplates").GetListValue().GetValues() {
+	for _, t := range structpath.Field(out, "volumeClaimTemplates").GetListValue().GetValues() {
 		delete(t.GetStructValue().GetFields(), "status")
 	}
 	return out

@@ -12,6 +12,7 @@ import (
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // member is a validator of the directory that spec.quorum.includeDirectory
@@ -71,7 +72,7 @@ func directoryMembers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespons
 			continue // never the node itself: core counts it already
 		}
 		m := member{
-			card:      peers.StringOr(obj, "", "metadata", "namespace") + "/" + peers.StringOr(obj, "", "metadata", "name"),
+			card:      structpath.StringOr(obj, "", "metadata", "namespace") + "/" + structpath.StringOr(obj, "", "metadata", "name"),
 			name:      p.Namespace + "." + p.Name,
 			namespace: p.Namespace, peerName: p.Name,
 			publicKey: card.PublicKey, homeDomain: card.HomeDomain,

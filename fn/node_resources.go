@@ -7,8 +7,9 @@ import (
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // Paths inside the stellar-core pod.
@@ -94,7 +95,11 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 	}
 	if p.mode != runNone {
 		// Nothing runs to connect without an accepted config.
-		if ps := k.peerSync(rsp, in); ps != nil {
+		ps, err := k.peerSync(rsp, in)
+		if err != nil {
+			return err
+		}
+		if ps != nil {
 			// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
 			resources = append(resources, composed{resourcePeerSync, ps, peerSyncReady(req)})
 		}
@@ -209,36 +214,30 @@ func (k nodeKit) networkPolicy() map[string]any {
 // peerSync is the node's PeerSync, or nil when there is nothing to connect: a
 // suspended node runs no core, and a node whose admin port is hidden needs an
 // explicit adminEndpoint.
-func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput) map[string]any {
+func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput) (map[string]any, error) {
 	n := k.n
 	endpoint := n.adminEndpoint
 	switch {
 	case n.suspended:
-		return nil
+		return nil, nil
 	case endpoint == "" && !n.settings.exposeAdminPort:
 		warning(rsp, errors.Errorf("%s: spec.adminEndpoint: is required when the admin port is not exposed; no PeerSync composed", n.describe))
-		return nil
+		return nil, nil
 	case endpoint == "":
 		endpoint = "http://" + n.serviceHost() + ":" + strconv.Itoa(n.adminPort)
 	}
-	fanout := n.fanout()
-	desiredPeers := make([]any, len(fanout))
-	for i, p := range fanout {
-		e := map[string]any{"name": p.Key(), "address": p.StableAddress(), "initiate": n.initiates(p)}
-		if p.IP != "" {
-			e["ip"] = p.IP
-		}
-		desiredPeers[i] = e
-	}
 	// requireState and, unless the input sets it, maxConnectsPerReconcile
-	// are left to the PeerSync CRD's defaults (Synced! and 10), which the
-	// provider's API types define.
-	forProvider := map[string]any{
-		"adminEndpoint": endpoint,
-		"peers":         desiredPeers,
+	// are left to the PeerSync CRD's defaults.
+	params := forprovider.Parameters{AdminEndpoint: endpoint}
+	for _, p := range n.fanout() {
+		params.Peers = append(params.Peers, forprovider.DesiredPeer{Name: p.Key(), Address: p.StableAddress(), IP: p.IP, Initiate: ptr(n.initiates(p))})
 	}
 	if in.MaxConnectsPerReconcile != nil {
-		forProvider["maxConnectsPerReconcile"] = *in.MaxConnectsPerReconcile
+		params.MaxConnectsPerReconcile = *in.MaxConnectsPerReconcile
+	}
+	forProvider, err := toMap(params)
+	if err != nil {
+		return nil, errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
 	}
 	return map[string]any{
 		"apiVersion": "core.stellarpeers.io/v1alpha1",
@@ -251,7 +250,7 @@ func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput)
 				"name": n.settings.providerConfig.name,
 			},
 		},
-	}
+	}, nil
 }
 
 // composeCaptiveCore composes the captive-core config of a Horizon or
@@ -397,7 +396,7 @@ func statefulSetReady(req *fnv1.RunFunctionRequest, n *node) fnv1.Ready {
 		return fnv1.Ready_READY_TRUE
 	}
 	sts := req.GetObserved().GetResources()[resourceStatefulSet].GetResource()
-	if peers.Field(sts, "status", "readyReplicas").GetNumberValue() >= 1 {
+	if structpath.Field(sts, "status", "readyReplicas").GetNumberValue() >= 1 {
 		return fnv1.Ready_READY_TRUE
 	}
 	return fnv1.Ready_READY_FALSE

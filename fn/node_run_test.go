@@ -17,6 +17,7 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // runNodeStep runs the node step with the Testnet directory and its peers
@@ -90,7 +91,7 @@ func TestRefusedConfigRunsNothing(t *testing.T) {
 	if got := rsp.GetDesired().GetComposite().GetReady(); got != fnv1.Ready_READY_FALSE {
 		t.Errorf("composite ready = %s, want READY_FALSE", got)
 	}
-	if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status", "core")); got != `{"state":"ConfigRefused"}` {
+	if got := jsonOf(t, structpath.Field(rsp.GetDesired().GetComposite().GetResource(), "status", "core")); got != `{"state":"ConfigRefused"}` {
 		t.Errorf("status.core = %s", got)
 	}
 }
@@ -105,9 +106,9 @@ func TestRefusedConfigKeepsLastAccepted(t *testing.T) {
 	accepted := good.GetDesired().GetResources()[resourceCoreConfig].GetResource()
 	sts := good.GetDesired().GetResources()[resourceStatefulSet].GetResource()
 	observedSts := resource.MustStructJSON(`{"apiVersion": "apps/v1", "kind": "StatefulSet", "status": {"readyReplicas": 1}}`)
-	observedSts.Fields["spec"] = structpb.NewStructValue(proto.Clone(peers.Object(sts, "spec")).(*structpb.Struct)) //nolint:forcetypeassert // a clone of a Struct is one.
+	observedSts.Fields["spec"] = structpb.NewStructValue(proto.Clone(structpath.Object(sts, "spec")).(*structpb.Struct)) //nolint:forcetypeassert // a clone of a Struct is one.
 	// The API server adds a status to volume claim templates.
-	peers.Field(observedSts, "spec", "volumeClaimTemplates").GetListValue().GetValues()[0].GetStructValue().Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"phase": "Pending"}`))
+	structpath.Field(observedSts, "spec", "volumeClaimTemplates").GetListValue().GetValues()[0].GetStructValue().Fields["status"] = structpb.NewStructValue(resource.MustStructJSON(`{"phase": "Pending"}`))
 
 	refusedXR := xNode("team-a", "alice", "Validator", "Testnet", `"quorum": {"preset": "Testnet"}`, "")
 	observed := map[string]*fnv1.Resource{resourceCoreConfig: {Resource: accepted}, resourceStatefulSet: {Resource: observedSts}}
@@ -118,7 +119,7 @@ func TestRefusedConfigKeepsLastAccepted(t *testing.T) {
 	if got, want := desiredConfig(rsp), configOf(accepted); got != want {
 		t.Errorf("kept: config:\n%s\nwant the accepted one:\n%s", got, want)
 	}
-	if diff := cmp.Diff(peers.Object(sts, "spec"), peers.Object(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec"), protocmp.Transform()); diff != "" {
+	if diff := cmp.Diff(structpath.Object(sts, "spec"), structpath.Object(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec"), protocmp.Transform()); diff != "" {
 		t.Errorf("kept: StatefulSet spec: -observed (without status), +desired:\n%s", diff)
 	}
 	if c := coreConfigCondition(t, rsp); c.GetReason() != "Refused" || !strings.HasSuffix(c.GetMessage(), "The node keeps its last accepted config and StatefulSet until this is fixed.") {
@@ -131,7 +132,7 @@ func TestRefusedConfigKeepsLastAccepted(t *testing.T) {
 	// Suspending wins over the kept StatefulSet's replicas.
 	suspended := xNode("team-a", "alice", "Validator", "Testnet", `"quorum": {"preset": "Testnet"}, "suspended": true`, "")
 	rsp = runNodeStep(t, suspended, observed, nil)
-	if got := peers.Field(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec", "replicas").GetNumberValue(); got != 0 {
+	if got := structpath.Field(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec", "replicas").GetNumberValue(); got != 0 {
 		t.Errorf("kept and suspended: replicas = %v, want 0", got)
 	}
 
@@ -156,10 +157,10 @@ func TestCaptiveCore(t *testing.T) {
 				t.Errorf("desired resources: -want, +got:\n%s", diff)
 			}
 			cm := rsp.GetDesired().GetResources()[resourceCaptiveConfig].GetResource()
-			if got := peers.StringOr(cm, "", "metadata", "name"); got != "horace-captive-core" {
+			if got := structpath.StringOr(cm, "", "metadata", "name"); got != "horace-captive-core" {
 				t.Errorf("ConfigMap name %q", got)
 			}
-			cfg := parseCfg(t, peers.StringOr(cm, "", "data", captiveKey))
+			cfg := parseCfg(t, structpath.StringOr(cm, "", "data", captiveKey))
 			for _, k := range []string{"KNOWN_PEERS", "NODE_IS_VALIDATOR", "DATABASE", "BUCKET_DIR_PATH", "HTTP_PORT", "PEER_PORT"} {
 				if _, ok := cfg[k]; ok {
 					t.Errorf("captive-core config has %s, which Horizon's strict captive-core config refuses or sets itself", k)
@@ -172,7 +173,7 @@ func TestCaptiveCore(t *testing.T) {
 			if c.GetStatus() != fnv1.Status_STATUS_CONDITION_TRUE || !strings.Contains(c.GetMessage(), "not run by this composition") {
 				t.Errorf("condition: %s %q", c.GetStatus(), c.GetMessage())
 			}
-			if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != `{"core":{"state":"NotRun"}}` {
+			if got := jsonOf(t, structpath.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != `{"core":{"state":"NotRun"}}` {
 				t.Errorf("status = %s", got)
 			}
 		})
@@ -189,12 +190,12 @@ func TestPublishingNode(t *testing.T) {
 	if diff := cmp.Diff(map[string]any{"get": "cp /data/history/{0} {1}", "put": "cp {0} /data/history/{1}", "mkdir": "mkdir -p /data/history/{0}"}, local); diff != "" {
 		t.Errorf("[HISTORY.local]: -want, +got:\n%s", diff)
 	}
-	pod := peers.Object(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec", "template", "spec")
-	initScript := peers.Field(pod, "initContainers").GetListValue().GetValues()[0].GetStructValue().GetFields()["command"].GetListValue().GetValues()[2].GetStringValue()
+	pod := structpath.Object(rsp.GetDesired().GetResources()[resourceStatefulSet].GetResource(), "spec", "template", "spec")
+	initScript := structpath.Field(pod, "initContainers").GetListValue().GetValues()[0].GetStructValue().GetFields()["command"].GetListValue().GetValues()[2].GetStringValue()
 	if !strings.Contains(initScript, "[ -e /data/history/.well-known/stellar-history.json ] || stellar-core new-hist local --conf /etc/stellar/stellar-core.cfg") {
 		t.Errorf("init script does not create the archive:\n%s", initScript)
 	}
-	containers := peers.Field(pod, "containers").GetListValue().GetValues()
+	containers := structpath.Field(pod, "containers").GetListValue().GetValues()
 	if len(containers) != 2 {
 		t.Fatalf("%d containers, want core and the archive sidecar", len(containers))
 	}
@@ -205,11 +206,11 @@ func TestPublishingNode(t *testing.T) {
 	if got := jsonOf(t, containers[1]); got != want {
 		t.Errorf("sidecar:\n got %s\nwant %s", got, want)
 	}
-	svc := jsonOf(t, peers.Field(rsp.GetDesired().GetResources()[resourceService].GetResource(), "spec", "ports"))
+	svc := jsonOf(t, structpath.Field(rsp.GetDesired().GetResources()[resourceService].GetResource(), "spec", "ports"))
 	if !strings.Contains(svc, `{"name":"history","port":11700,"protocol":"TCP","targetPort":11700}`) {
 		t.Errorf("Service ports: %s", svc)
 	}
-	np := jsonOf(t, peers.Field(rsp.GetDesired().GetResources()[resourceNetworkPolicy].GetResource(), "spec", "ingress"))
+	np := jsonOf(t, structpath.Field(rsp.GetDesired().GetResources()[resourceNetworkPolicy].GetResource(), "spec", "ingress"))
 	if !strings.HasPrefix(np, `[{"ports":[{"port":11625,"protocol":"TCP"},{"port":11700,"protocol":"TCP"}]}`) {
 		t.Errorf("NetworkPolicy ingress: %s", np)
 	}

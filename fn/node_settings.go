@@ -12,6 +12,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // Kinds a PeerSync's providerConfigRef may name.
@@ -73,7 +74,7 @@ func inputSettings(in *v1alpha1.NodeInput) nodeSettings {
 // the setting keeps its value from the input: one typo in a directory must not
 // stop every node of the network.
 func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error) {
-	nodes := peers.Object(dir, "spec", "nodes")
+	nodes := structpath.Object(dir, "spec", "nodes")
 	if nodes == nil {
 		return s, nil
 	}
@@ -82,15 +83,15 @@ func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error
 		warnings = append(warnings, peers.Warning{Object: peers.Describe(dir), Field: "spec.nodes." + field,
 			Message: errors.Errorf(format, a...).Error() + "; using " + describeSetting(s, field)})
 	}
-	if v := peers.StringOr(nodes, "", "providerNamespace"); v != "" {
+	if v := structpath.StringOr(nodes, "", "providerNamespace"); v != "" {
 		if errs := validation.IsDNS1123Label(v); len(errs) > 0 {
 			bad("providerNamespace", "%q is not a namespace name: %s", v, strings.Join(errs, "; "))
 		} else {
 			s.providerNamespace = v
 		}
 	}
-	if peers.Present(nodes, "providerConfigRef") {
-		if ref, err := readProviderConfigRef(peers.Object(nodes, "providerConfigRef")); err != nil {
+	if structpath.Present(nodes, "providerConfigRef") {
+		if ref, err := readProviderConfigRef(structpath.Object(nodes, "providerConfigRef")); err != nil {
 			bad("providerConfigRef", "%v", err)
 		} else {
 			s.providerConfig = ref
@@ -101,18 +102,18 @@ func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error
 	} else if v != "" {
 		s.clusterDomain = v
 	}
-	if peers.Present(nodes, "maxPeers") {
-		f := peers.Field(nodes, "maxPeers").GetNumberValue()
+	if structpath.Present(nodes, "maxPeers") {
+		f := structpath.Field(nodes, "maxPeers").GetNumberValue()
 		if f != float64(int(f)) || f < 1 || f > 1000 {
-			bad("maxPeers", "%v is not a whole number from 1 to 1000", peers.Field(nodes, "maxPeers").AsInterface())
+			bad("maxPeers", "%v is not a whole number from 1 to 1000", structpath.Field(nodes, "maxPeers").AsInterface())
 		} else {
 			s.maxPeers = int(f)
 		}
 	}
-	if peers.Present(nodes, "exposeAdminPort") {
-		s.exposeAdminPort = peers.Bool(nodes, "exposeAdminPort")
+	if structpath.Present(nodes, "exposeAdminPort") {
+		s.exposeAdminPort = structpath.Bool(nodes, "exposeAdminPort")
 	}
-	if v := peers.StringOr(nodes, "", "image"); v != "" {
+	if v := structpath.StringOr(nodes, "", "image"); v != "" {
 		if err := validImageRepository(v); err != nil {
 			bad("image", "%v", err)
 		} else {
@@ -125,7 +126,7 @@ func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error
 // clusterDomainOf reads a spec.nodes' clusterDomain, "" when unset. The
 // directory step reads it too, for the stable names of foreign node kinds.
 func clusterDomainOf(nodes *structpb.Struct) (string, error) {
-	v := peers.StringOr(nodes, "", "clusterDomain")
+	v := structpath.StringOr(nodes, "", "clusterDomain")
 	if v == "" {
 		return "", nil
 	}
@@ -155,8 +156,8 @@ func describeSetting(s nodeSettings, field string) string {
 // ClusterProviderConfig, as composed PeerSyncs named before it was settable.
 func readProviderConfigRef(ref *structpb.Struct) (providerConfigRef, error) {
 	r := providerConfigRef{
-		kind: peers.StringOr(ref, kindClusterProviderConfig, "kind"),
-		name: peers.StringOr(ref, "", "name"),
+		kind: structpath.StringOr(ref, kindClusterProviderConfig, "kind"),
+		name: structpath.StringOr(ref, "", "name"),
 	}
 	if r.kind != kindClusterProviderConfig && r.kind != kindProviderConfig {
 		return r, errors.Errorf("kind %q is not one of %s, %s", r.kind, kindClusterProviderConfig, kindProviderConfig)

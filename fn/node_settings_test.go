@@ -12,7 +12,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // composedSettings is what the six node settings change in the composed
@@ -31,22 +31,22 @@ func composedSettingsOf(t *testing.T, rsp *fnv1.RunFunctionResponse) composedSet
 	t.Helper()
 	desired := rsp.GetDesired().GetResources()
 	var got composedSettings
-	for _, rule := range peers.Field(desired[resourceNetworkPolicy].GetResource(), "spec", "ingress").GetListValue().GetValues() {
-		for _, from := range peers.Field(rule.GetStructValue(), "from").GetListValue().GetValues() {
-			got.ProviderNamespace = peers.StringOr(from.GetStructValue(), "", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
+	for _, rule := range structpath.Field(desired[resourceNetworkPolicy].GetResource(), "spec", "ingress").GetListValue().GetValues() {
+		for _, from := range structpath.Field(rule.GetStructValue(), "from").GetListValue().GetValues() {
+			got.ProviderNamespace = structpath.StringOr(from.GetStructValue(), "", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
 		}
 	}
 	if ps := desired[resourcePeerSync].GetResource(); ps != nil {
-		got.ProviderConfig = peers.StringOr(ps, "", "spec", "providerConfigRef", "kind") + "/" + peers.StringOr(ps, "", "spec", "providerConfigRef", "name")
-		got.Peers = len(peers.Field(ps, "spec", "forProvider", "peers").GetListValue().GetValues())
-		got.AdminEndpoint = peers.StringOr(ps, "", "spec", "forProvider", "adminEndpoint")
+		got.ProviderConfig = structpath.StringOr(ps, "", "spec", "providerConfigRef", "kind") + "/" + structpath.StringOr(ps, "", "spec", "providerConfigRef", "name")
+		got.Peers = len(structpath.Field(ps, "spec", "forProvider", "peers").GetListValue().GetValues())
+		got.AdminEndpoint = structpath.StringOr(ps, "", "spec", "forProvider", "adminEndpoint")
 	}
-	containers := peers.Field(desired[resourceStatefulSet].GetResource(), "spec", "template", "spec", "containers").GetListValue().GetValues()
+	containers := structpath.Field(desired[resourceStatefulSet].GetResource(), "spec", "template", "spec", "containers").GetListValue().GetValues()
 	if len(containers) > 0 {
-		got.Image = peers.StringOr(containers[0].GetStructValue(), "", "image")
+		got.Image = structpath.StringOr(containers[0].GetStructValue(), "", "image")
 	}
-	for _, p := range peers.Field(desired[resourceService].GetResource(), "spec", "ports").GetListValue().GetValues() {
-		got.AdminExposed = got.AdminExposed || peers.StringOr(p.GetStructValue(), "", "name") == "admin"
+	for _, p := range structpath.Field(desired[resourceService].GetResource(), "spec", "ports").GetListValue().GetValues() {
+		got.AdminExposed = got.AdminExposed || structpath.StringOr(p.GetStructValue(), "", "name") == "admin"
 	}
 	for _, r := range rsp.GetResults() {
 		if r.GetSeverity() == fnv1.Severity_SEVERITY_WARNING {

@@ -11,7 +11,9 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/rendezvous"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // node is an XStellarNode's spec, checked, with the network's settings.
@@ -64,7 +66,7 @@ func (n *node) key() string { return n.claimNamespace + "/" + n.claimName }
 
 // fanout is the peers the node's PeerSync keeps connections to.
 func (n *node) fanout() []peers.Peer {
-	return peers.Fanout(n.key(), n.peers, n.settings.maxPeers)
+	return rendezvous.Fanout(n.key(), n.peers, n.settings.maxPeers)
 }
 
 // initiates reports whether the node's PeerSync should connect to p itself.
@@ -75,7 +77,7 @@ func (n *node) fanout() []peers.Peer {
 // no other PeerSync, and a peer whose fan-out leaves this node out will never
 // connect to it, so for those the node always connects.
 func (n *node) initiates(p peers.Peer) bool {
-	if p.External || !n.listed || !peers.Chooses(p.Key(), n.key(), n.peers, n.settings.maxPeers) {
+	if p.External || !n.listed || !rendezvous.Chooses(p.Key(), n.key(), n.peers, n.settings.maxPeers) {
 		return true
 	}
 	return cmp.Or(cmp.Compare(n.claimNamespace, p.Namespace), cmp.Compare(n.claimName, p.Name)) < 0
@@ -92,7 +94,7 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	bad := badField(func(field, format string, a ...any) error {
 		return peers.Warning{Object: n.describe, Field: field, Message: errors.Errorf(format, a...).Error()}
 	})
-	spec := peers.Object(xr, "spec")
+	spec := structpath.Object(xr, "spec")
 
 	n.claimName, n.claimNamespace = peers.Identity(xr)
 	if n.claimNamespace == "" {
@@ -102,71 +104,34 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 		return nil, bad("metadata.labels", "claim name %q cannot form a DNS name: %v", n.claimName, err)
 	}
 
-	switch n.nodeType = peers.StringOr(spec, "", "nodeType"); n.nodeType {
+	switch n.nodeType = structpath.StringOr(spec, "", "nodeType"); n.nodeType {
 	case peers.NodeTypeValidator, peers.NodeTypeWatcher, peers.NodeTypeHorizon, peers.NodeTypeSorobanRPC:
 	default:
 		return nil, bad("spec.nodeType", "%q is not one of Validator, Watcher, Horizon, SorobanRpc", n.nodeType)
 	}
-	n.network = peers.StringOr(spec, "", "network")
-	p, err := stellarcfg.Passphrase(n.network, peers.StringOr(spec, "", "networkPassphrase"))
+	n.network = structpath.StringOr(spec, "", "network")
+	p, err := stellarcfg.Passphrase(n.network, structpath.StringOr(spec, "", "networkPassphrase"))
 	if err != nil {
 		return nil, bad("spec.network", "%v", err)
 	}
 	n.passphrase = p
-	n.suspended = peers.Bool(spec, "suspended")
+	n.suspended = structpath.Bool(spec, "suspended")
 
-	n.version = peers.StringOr(spec, "", "version")
+	n.version = structpath.StringOr(spec, "", "version")
 	if n.version == "" || strings.ContainsAny(n.version, " /@:") {
 		return nil, bad("spec.version", "%q is not a stellar-core image tag", n.version)
 	}
-
-	if n.peerPort, err = portField(spec, "peerPort", peers.DefaultPeerPort); err != nil {
-		return nil, bad("spec.peerPort", "%v", err)
+	if err := n.readAddresses(spec, bad); err != nil {
+		return nil, err
 	}
-	if n.adminPort, err = portField(spec, "adminPort", peers.DefaultAdminPort); err != nil {
-		return nil, bad("spec.adminPort", "%v", err)
+	if err := n.readValidator(spec, bad); err != nil {
+		return nil, err
 	}
-	if n.peerPort == n.adminPort {
-		return nil, bad("spec.adminPort", "%d is also the peer port", n.adminPort)
-	}
-
-	if pa := peers.StringOr(spec, "", "publicAddress"); pa != "" {
-		a, err := peers.ParseAddress(pa)
-		if err != nil {
-			return nil, bad("spec.publicAddress", "%v", err)
-		}
-		n.public = &a
-	}
-	if ae := peers.StringOr(spec, "", "adminEndpoint"); ae != "" {
-		u, err := url.Parse(ae)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, bad("spec.adminEndpoint", "%q is not an http(s) URL", ae)
-		}
-		n.adminEndpoint = ae
-	}
-
-	n.seedSecretName = peers.StringOr(spec, "", "validator", "seedSecretRef", "name")
-	n.seedSecretKey = peers.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
-	n.homeDomain = peers.StringOr(spec, "", "validator", "homeDomain")
-	n.publicKey = peers.StringOr(spec, "", "validator", "publicKey")
-	if q := peers.StringOr(spec, "", "validator", "quality"); q != "" {
-		if !validQuality(q) {
-			return nil, bad("spec.validator.quality", "%q is not one of LOW, MEDIUM, HIGH, CRITICAL", q)
-		}
-		n.quality = stellarcfg.Quality(q)
-	}
-	if ls := peers.Object(xr, "metadata", "labels"); ls != nil {
+	if ls := structpath.Object(xr, "metadata", "labels"); ls != nil {
 		n.labels = make(map[string]string, len(ls.GetFields()))
 		for k, v := range ls.GetFields() {
 			n.labels[k] = v.GetStringValue()
 		}
-	}
-	if v := peers.Field(spec, "validator", "quorumSet"); peers.Present(spec, "validator", "quorumSet") {
-		qs, ok := v.GetKind().(*structpb.Value_StringValue)
-		if !ok {
-			return nil, bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
-		}
-		n.quorumSet = qs.StringValue
 	}
 	if n.quorum, err = readQuorum(spec, bad); err != nil {
 		return nil, err
@@ -177,26 +142,78 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 	if n.history.publish && (n.history.port == n.peerPort || n.history.port == n.adminPort) {
 		return nil, bad("spec.history.port", "%d is also the peer or admin port", n.history.port)
 	}
-	if peers.Present(spec, "providerConfigRef") {
-		ref, err := readProviderConfigRef(peers.Object(spec, "providerConfigRef"))
+	if structpath.Present(spec, "providerConfigRef") {
+		ref, err := readProviderConfigRef(structpath.Object(spec, "providerConfigRef"))
 		if err != nil {
 			return nil, bad("spec.providerConfigRef", "%v", err)
 		}
 		n.providerConfig = &ref
 	}
-	n.resources = peers.Object(spec, "resources")
-	n.storageSize = peers.StringOr(spec, "20Gi", "storage", "size")
-	n.storageClass = peers.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
+	n.resources = structpath.Object(spec, "resources")
+	n.storageSize = structpath.StringOr(spec, "20Gi", "storage", "size")
+	n.storageClass = structpath.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
 	return n, nil
 }
 
+// readAddresses reads the node's ports, spec.publicAddress and
+// spec.adminEndpoint.
+func (n *node) readAddresses(spec *structpb.Struct, bad badField) error {
+	var err error
+	if n.peerPort, err = portField(spec, "peerPort", peers.DefaultPeerPort); err != nil {
+		return bad("spec.peerPort", "%v", err)
+	}
+	if n.adminPort, err = portField(spec, "adminPort", peers.DefaultAdminPort); err != nil {
+		return bad("spec.adminPort", "%v", err)
+	}
+	if n.peerPort == n.adminPort {
+		return bad("spec.adminPort", "%d is also the peer port", n.adminPort)
+	}
+	if pa := structpath.StringOr(spec, "", "publicAddress"); pa != "" {
+		a, err := peers.ParseAddress(pa)
+		if err != nil {
+			return bad("spec.publicAddress", "%v", err)
+		}
+		n.public = &a
+	}
+	if ae := structpath.StringOr(spec, "", "adminEndpoint"); ae != "" {
+		u, err := url.Parse(ae)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return bad("spec.adminEndpoint", "%q is not an http(s) URL", ae)
+		}
+		n.adminEndpoint = ae
+	}
+	return nil
+}
+
+// readValidator reads spec.validator.
+func (n *node) readValidator(spec *structpb.Struct, bad badField) error {
+	n.seedSecretName = structpath.StringOr(spec, "", "validator", "seedSecretRef", "name")
+	n.seedSecretKey = structpath.StringOr(spec, "seed", "validator", "seedSecretRef", "key")
+	n.homeDomain = structpath.StringOr(spec, "", "validator", "homeDomain")
+	n.publicKey = structpath.StringOr(spec, "", "validator", "publicKey")
+	if q := structpath.StringOr(spec, "", "validator", "quality"); q != "" {
+		if !validQuality(q) {
+			return bad("spec.validator.quality", "%q is not one of LOW, MEDIUM, HIGH, CRITICAL", q)
+		}
+		n.quality = stellarcfg.Quality(q)
+	}
+	if v := structpath.Field(spec, "validator", "quorumSet"); structpath.Present(spec, "validator", "quorumSet") {
+		qs, ok := v.GetKind().(*structpb.Value_StringValue)
+		if !ok {
+			return bad("spec.validator.quorumSet", "must be stellar-core TOML ([[HOME_DOMAINS]] and [[VALIDATORS]] tables) as a string")
+		}
+		n.quorumSet = qs.StringValue
+	}
+	return nil
+}
+
 func portField(spec *structpb.Struct, field string, def int) (int, error) {
-	if !peers.Present(spec, field) {
+	if !structpath.Present(spec, field) {
 		return def, nil
 	}
-	f := peers.Field(spec, field).GetNumberValue()
+	f := structpath.Field(spec, field).GetNumberValue()
 	if f != float64(int(f)) || !peers.ValidPort(int(f)) {
-		return 0, errors.Errorf("%v is not a valid port", peers.Field(spec, field).AsInterface())
+		return 0, errors.Errorf("%v is not a valid port", structpath.Field(spec, field).AsInterface())
 	}
 	return int(f), nil
 }

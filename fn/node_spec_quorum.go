@@ -6,8 +6,8 @@ import (
 
 	"google.golang.org/protobuf/types/known/structpb"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // defaultHistoryPort is the archive sidecar's port unless spec.history.port
@@ -41,16 +41,16 @@ func readQuorum(spec *structpb.Struct, bad badField) (quorumSpec, error) {
 	if quorum == nil {
 		return q, err
 	}
-	q.preset = peers.StringOr(quorum, "", "preset")
-	q.includeDirectory = peers.Bool(quorum, "includeDirectory")
-	q.unsafe = peers.Bool(quorum, "unsafe")
+	q.preset = structpath.StringOr(quorum, "", "preset")
+	q.includeDirectory = structpath.Bool(quorum, "includeDirectory")
+	q.unsafe = structpath.Bool(quorum, "unsafe")
 	domains, err := objectList(quorum, "homeDomains", "spec.quorum.homeDomains", bad)
 	if err != nil {
 		return q, err
 	}
 	for i, d := range domains {
 		field := fmt.Sprintf("spec.quorum.homeDomains[%d]", i)
-		domain, quality := peers.StringOr(d, "", "domain"), peers.StringOr(d, "", "quality")
+		domain, quality := structpath.StringOr(d, "", "domain"), structpath.StringOr(d, "", "quality")
 		if domain == "" {
 			return q, bad(field+".domain", "is required")
 		}
@@ -66,9 +66,9 @@ func readQuorum(spec *structpb.Struct, bad badField) (quorumSpec, error) {
 	for _, v := range validators {
 		// Missing fields are left to the checker, which names them.
 		q.validators = append(q.validators, stellarcfg.Validator{
-			Name: peers.StringOr(v, "", "name"), HomeDomain: peers.StringOr(v, "", "homeDomain"),
-			PublicKey: peers.StringOr(v, "", "publicKey"), Address: peers.StringOr(v, "", "address"),
-			History: peers.StringOr(v, "", "history"),
+			Name: structpath.StringOr(v, "", "name"), HomeDomain: structpath.StringOr(v, "", "homeDomain"),
+			PublicKey: structpath.StringOr(v, "", "publicKey"), Address: structpath.StringOr(v, "", "address"),
+			History: structpath.StringOr(v, "", "history"),
 		})
 	}
 	return q, nil
@@ -80,9 +80,9 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 	if history == nil {
 		return h, err
 	}
-	h.preset = peers.StringOr(history, "", "preset")
-	h.publish = peers.Bool(history, "publish")
-	h.publicURL = peers.StringOr(history, "", "publicURL")
+	h.preset = structpath.StringOr(history, "", "preset")
+	h.publish = structpath.Bool(history, "publish")
+	h.publicURL = structpath.StringOr(history, "", "publicURL")
 	if h.publicURL != "" {
 		if _, err := stellarcfg.HistoryGet(h.publicURL); err != nil {
 			return h, bad("spec.history.publicURL", "%v", err)
@@ -97,12 +97,12 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 	}
 	for i, a := range archives {
 		field := fmt.Sprintf("spec.history.archives[%d]", i)
-		name := peers.StringOr(a, "", "name")
+		name := structpath.StringOr(a, "", "name")
 		if name == "" || strings.Trim(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") != "" {
 			return h, bad(field+".name", "%q is not letters, digits, '_' and '-'", name)
 		}
 		h.archives = append(h.archives, stellarcfg.Archive{
-			Name: name, Get: peers.StringOr(a, "", "get"), Put: peers.StringOr(a, "", "put"), Mkdir: peers.StringOr(a, "", "mkdir"),
+			Name: name, Get: structpath.StringOr(a, "", "get"), Put: structpath.StringOr(a, "", "put"), Mkdir: structpath.StringOr(a, "", "mkdir"),
 		})
 	}
 	return h, nil
@@ -112,18 +112,18 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 // optionalObject is spec.<key>: nil when absent, an error naming the field
 // when it is there but not an object.
 func optionalObject(spec *structpb.Struct, key string, bad badField) (*structpb.Struct, error) {
-	o := peers.Object(spec, key)
-	if o == nil && peers.Present(spec, key) {
+	o := structpath.Object(spec, key)
+	if o == nil && structpath.Present(spec, key) {
 		return nil, bad("spec."+key, "must be an object")
 	}
 	return o, nil
 }
 
 func objectList(s *structpb.Struct, key, field string, bad badField) ([]*structpb.Struct, error) {
-	if !peers.Present(s, key) {
+	if !structpath.Present(s, key) {
 		return nil, nil
 	}
-	list, ok := peers.Field(s, key).GetKind().(*structpb.Value_ListValue)
+	list, ok := structpath.Field(s, key).GetKind().(*structpb.Value_ListValue)
 	if !ok {
 		return nil, bad(field, "must be a list")
 	}

@@ -15,7 +15,7 @@ import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 	"github.com/crossplane/function-sdk-go/resource"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 const nodeInput = `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "NodeInput"}`
@@ -30,7 +30,7 @@ func directories(extraSpec string) *fnv1.Resources {
 // directoryConfigMapOf is the directory ConfigMap holding three validators,
 // alice among them.
 func directoryConfigMapOf() *fnv1.Resources {
-	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: configMap(v1alpha1ConfigMapRef("stellar-system", "stellar-peers"), threeValidatorsData())}}}
+	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: configMap(defaultPeersConfigMap(), threeValidatorsData())}}}
 }
 
 func nodeRequirements(withConfigMap bool) *fnv1.Requirements {
@@ -73,7 +73,7 @@ func TestRunFunctionNode(t *testing.T) {
 				results:      []string{"NORMAL: Waiting for Crossplane to resolve the peer directories; composing the node without peers"},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[]}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626"}`,
 				cfg:          coreCfg{"KNOWN_PEERS": []any{}, "PUBLIC_HTTP_PORT": true, "NODE_IS_VALIDATOR": true, "NETWORK_PASSPHRASE": "Test SDF Network ; September 2015"},
 			},
 		},
@@ -88,7 +88,7 @@ func TestRunFunctionNode(t *testing.T) {
 				results:      []string{`NORMAL: Waiting for the peers ConfigMap stellar-system/stellar-peers of StellarPeerDirectory "testnet"; composing the node without peers`},
 				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
 				status:       `{"core":{"state":"Unknown"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
-				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[]}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626"}`,
 			},
 		},
 		"PeersFromDirectory": {
@@ -101,6 +101,30 @@ func TestRunFunctionNode(t *testing.T) {
 				}},
 				RequiredResources: map[string]*fnv1.Resources{
 					requirementDirectories:        directories(`, "preferredPeers": true`),
+					requirementDirectoryConfigMap: directoryConfigMapOf(),
+				},
+			},
+			want: want{
+				requirements: nodeRequirements(true),
+				resources:    []string{resourceCoreConfig, resourceNetworkPolicy, resourcePeerCard, resourcePeerSync, resourceService, resourceStatefulSet},
+				status:       `{"core":{"state":"Synced!"},"peer":{"host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625}}`,
+				peerSync:     `{"adminEndpoint":"http://alice.team-a.svc.cluster.local:11626","peers":[{"address":"bob-0.bob.team-a.svc.cluster.local:11625","initiate":true,"name":"team-a/bob"},{"address":"carol-0.carol.team-b.svc.cluster.local:11625","initiate":true,"name":"team-b/carol"}]}`,
+				cfg: coreCfg{
+					"KNOWN_PEERS":     []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
+					"PREFERRED_PEERS": []any{"bob-0.bob.team-a.svc.cluster.local:11625", "carol-0.carol.team-b.svc.cluster.local:11625"},
+				},
+			},
+		},
+		"PreferredByTheDirectoryInput": {
+			reason: "A directory whose Composition input prefers its peers says so in its status (preferredPeers), not its spec: its nodes prefer them too.",
+			req: &fnv1.RunFunctionRequest{
+				Input: resource.MustStructJSON(nodeInput),
+				Observed: &fnv1.State{Composite: alice, Resources: map[string]*fnv1.Resource{
+					resourcePeerSync: {Resource: resource.MustStructJSON(`{"status": {"atProvider": {"state": "Synced!", "ledger": 123456, "authenticatedPeers": ["10.0.0.2:11625", "10.0.0.3:11625"]}}}`)},
+					resourceService:  {Resource: resource.MustStructJSON(`{"spec": {"clusterIP": "None"}}`)},
+				}},
+				RequiredResources: map[string]*fnv1.Resources{
+					requirementDirectories:        directories(`}, "status": {"preferredPeers": true`),
 					requirementDirectoryConfigMap: directoryConfigMapOf(),
 				},
 			},
@@ -196,11 +220,11 @@ func TestRunFunctionNode(t *testing.T) {
 			if diff := cmp.Diff(tc.want.resources, names); diff != "" {
 				t.Errorf("%s\ndesired resources: -want, +got:\n%s", tc.reason, diff)
 			}
-			if got := jsonOf(t, peers.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != tc.want.status {
+			if got := jsonOf(t, structpath.Field(rsp.GetDesired().GetComposite().GetResource(), "status")); got != tc.want.status {
 				t.Errorf("%s\nstatus:\n got %s\nwant %s", tc.reason, got, tc.want.status)
 			}
 			ps := rsp.GetDesired().GetResources()[resourcePeerSync].GetResource()
-			if got := jsonOf(t, peers.Field(ps, "spec", "forProvider")); got != tc.want.peerSync {
+			if got := jsonOf(t, structpath.Field(ps, "spec", "forProvider")); got != tc.want.peerSync {
 				t.Errorf("%s\nPeerSync forProvider:\n got %s\nwant %s", tc.reason, got, tc.want.peerSync)
 			}
 			if cfg := desiredConfig(rsp); cfg != "" {

@@ -13,14 +13,15 @@ import (
 	"github.com/crossplane/function-sdk-go/resource"
 
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
-// labelledNode is xNode with the claim's own labels, as Crossplane copies them onto the composite.
-func labelledNode(namespace, name, network, extraSpec string) *fnv1.Resource {
-	n := xNode(namespace, name, "Validator", network, extraSpec, "")
-	labels := peers.Object(n.GetResource(), "metadata", "labels")
+// labelledNode is xNode team-a/alice with the claim's own labels, as Crossplane copies them onto the composite.
+func labelledNode(network, extraSpec string) *fnv1.Resource {
+	n := xNode("team-a", "alice", "Validator", network, extraSpec, "")
+	labels := structpath.Object(n.GetResource(), "metadata", "labels")
 	labels.Fields["team"] = structpb.NewStringValue("payments")
-	labels.Fields["crossplane.io/composite"] = structpb.NewStringValue(name + "-x7k2")
+	labels.Fields["crossplane.io/composite"] = structpb.NewStringValue("alice-x7k2")
 	return n
 }
 
@@ -33,39 +34,39 @@ func TestPeerCardComposed(t *testing.T) {
 	}{
 		"Validator": {
 			reason: "A validator gets a card in its claim's namespace: contract labels, its own labels but Crossplane's, and peer.json with sorted keys and no empty values.",
-			xr:     labelledNode("team-a", "alice", "Testnet", `"validator": {"homeDomain": "example.org", "publicKey": "GDKXE2OZMJIPOSLNA6N6F2BVCI3O777I2OOC4BV7VOYUEHYX7RTRYA7Y"}`),
+			xr:     labelledNode("Testnet", `"validator": {"homeDomain": "example.org", "publicKey": "GDKXE2OZMJIPOSLNA6N6F2BVCI3O777I2OOC4BV7VOYUEHYX7RTRYA7Y"}`),
 			want: `{"apiVersion":"v1","data":{"peer.json":"{\"homeDomain\":\"example.org\",\"host\":\"alice-0.alice.team-a.svc.cluster.local\",\"name\":\"alice\",\"namespace\":\"team-a\",\"nodeType\":\"Validator\",\"port\":11625,\"publicKey\":\"GDKXE2OZMJIPOSLNA6N6F2BVCI3O777I2OOC4BV7VOYUEHYX7RTRYA7Y\",\"quality\":\"MEDIUM\"}"},` +
 				`"kind":"ConfigMap","metadata":{"labels":{"stellarpeers.io/network":"testnet","stellarpeers.io/peer-card":"v1","team":"payments"},"name":"alice-peer-card","namespace":"team-a"}}`,
 		},
 		"HighPublicURL": {
 			reason: "A HIGH validator publishing to an archive of its own gives that archive's public URL and its quality, for validators that include the directory.",
-			xr: labelledNode("team-a", "alice", "Testnet", `"validator": {"homeDomain": "example.org", "quality": "HIGH", "seedSecretRef": {"name": "s"}}, `+
+			xr: labelledNode("Testnet", `"validator": {"homeDomain": "example.org", "quality": "HIGH", "seedSecretRef": {"name": "s"}}, `+
 				`"history": {"publish": true, "publicURL": "https://history.example.org/alice"}`),
 			want: `{"apiVersion":"v1","data":{"peer.json":"{\"history\":\"https://history.example.org/alice\",\"homeDomain\":\"example.org\",\"host\":\"alice-0.alice.team-a.svc.cluster.local\",\"name\":\"alice\",\"namespace\":\"team-a\",\"nodeType\":\"Validator\",\"port\":11625,\"quality\":\"HIGH\"}"},` +
 				`"kind":"ConfigMap","metadata":{"labels":{"stellarpeers.io/network":"testnet","stellarpeers.io/peer-card":"v1","team":"payments"},"name":"alice-peer-card","namespace":"team-a"}}`,
 		},
 		"PublicAddressAndServiceIP": {
 			reason: "spec.publicAddress wins over the stable host and the Service's address, as in status.peer.",
-			xr:     labelledNode("team-a", "alice", "Testnet", `"publicAddress": "203.0.113.7:11700"`),
+			xr:     labelledNode("Testnet", `"publicAddress": "203.0.113.7:11700"`),
 			svc:    `{"spec": {"clusterIP": "10.96.0.9"}}`,
 			want: `{"apiVersion":"v1","data":{"peer.json":"{\"homeDomain\":\"alice.example.org\",\"host\":\"alice-0.alice.team-a.svc.cluster.local\",\"ip\":\"203.0.113.7\",\"name\":\"alice\",\"namespace\":\"team-a\",\"nodeType\":\"Validator\",\"port\":11700,\"quality\":\"MEDIUM\"}"},` +
 				`"kind":"ConfigMap","metadata":{"labels":{"stellarpeers.io/network":"testnet","stellarpeers.io/peer-card":"v1","team":"payments"},"name":"alice-peer-card","namespace":"team-a"}}`,
 		},
 		"CustomNetwork": {
 			reason: "A Custom network's label is custom- and the first 12 hex digits of the passphrase's SHA-256, so two custom networks never meet; a publishing validator's card says where its archive is.",
-			xr:     labelledNode("team-a", "alice", "Custom", `"networkPassphrase": "Standalone Network ; February 2017"`),
+			xr:     labelledNode("Custom", `"networkPassphrase": "Standalone Network ; February 2017"`),
 			want: `{"apiVersion":"v1","data":{"peer.json":"{\"history\":\"http://alice-0.alice.team-a.svc.cluster.local:11627\",\"homeDomain\":\"alice.example.org\",\"host\":\"alice-0.alice.team-a.svc.cluster.local\",\"name\":\"alice\",\"namespace\":\"team-a\",\"nodeType\":\"Validator\",\"port\":11625,\"quality\":\"MEDIUM\"}"},` +
 				`"kind":"ConfigMap","metadata":{"labels":{"stellarpeers.io/network":"` + peers.NetworkLabel("Custom", "Standalone Network ; February 2017") + `","stellarpeers.io/peer-card":"v1","team":"payments"},"name":"alice-peer-card","namespace":"team-a"}}`,
 		},
 		"LowerCaseNetwork": {
 			reason: "The original operator's serde form of a network (lower case) is the same network.",
-			xr:     labelledNode("team-a", "alice", "testnet", ""),
+			xr:     labelledNode("testnet", ""),
 			want: `{"apiVersion":"v1","data":{"peer.json":"{\"homeDomain\":\"alice.example.org\",\"host\":\"alice-0.alice.team-a.svc.cluster.local\",\"name\":\"alice\",\"namespace\":\"team-a\",\"nodeType\":\"Validator\",\"port\":11625,\"quality\":\"MEDIUM\"}"},` +
 				`"kind":"ConfigMap","metadata":{"labels":{"stellarpeers.io/network":"testnet","stellarpeers.io/peer-card":"v1","team":"payments"},"name":"alice-peer-card","namespace":"team-a"}}`,
 		},
 		"Suspended": {
 			reason: "A suspended validator is no peer: no card, so Crossplane deletes the one it had.",
-			xr:     labelledNode("team-a", "alice", "Testnet", `"suspended": true`),
+			xr:     labelledNode("Testnet", `"suspended": true`),
 		},
 		"Watcher": {
 			reason: "Only validators are peers.",
@@ -196,7 +197,7 @@ func TestDirectoryFromPeerCards(t *testing.T) {
 				t.Errorf("%s\nresults: -want, +got:\n%s", tc.reason, diff)
 			}
 			cm := rsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource()
-			if got := peers.StringOr(cm, "", "data", peers.KeyPeersTxt); got != tc.peersTxt {
+			if got := structpath.StringOr(cm, "", "data", peers.KeyPeersTxt); got != tc.peersTxt {
 				t.Errorf("%s\npeers.txt:\n got %q\nwant %q", tc.reason, got, tc.peersTxt)
 			}
 		})

@@ -3,7 +3,7 @@ package main
 import (
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 // peerSyncReady is the composed PeerSync's readiness: its own Ready condition,
@@ -14,10 +14,10 @@ import (
 // node's composite, and its claim, Ready=False for ever.
 func peerSyncReady(req *fnv1.RunFunctionRequest) fnv1.Ready {
 	ps := req.GetObserved().GetResources()[resourcePeerSync].GetResource()
-	for _, c := range peers.Field(ps, "status", "conditions").GetListValue().GetValues() {
+	for _, c := range structpath.Field(ps, "status", "conditions").GetListValue().GetValues() {
 		cond := c.GetStructValue()
-		if peers.StringOr(cond, "", "type") == "Ready" {
-			if peers.StringOr(cond, "", "status") == "True" {
+		if structpath.StringOr(cond, "", "type") == "Ready" {
+			if structpath.StringOr(cond, "", "status") == "True" {
 				return fnv1.Ready_READY_TRUE
 			}
 			break

@@ -20,8 +20,8 @@ import (
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
-	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestRenderExamples")
@@ -110,7 +110,7 @@ func TestRenderedConfigsStart(t *testing.T) {
 // It returns how many it checked.
 func checkRenderedConfigs(t *testing.T, dir string, rendered []byte) int {
 	t.Helper()
-	spec := peers.Object(loadYAML(t, filepath.Join(dir, "xr.yaml"))[0], "spec")
+	spec := structpath.Object(loadYAML(t, filepath.Join(dir, "xr.yaml"))[0], "spec")
 	n := 0
 	for _, doc := range strings.Split(string(rendered), "\n---\n") {
 		var obj struct {
@@ -124,11 +124,11 @@ func checkRenderedConfigs(t *testing.T, dir string, rendered []byte) int {
 		if !ok || obj.Kind != "ConfigMap" {
 			continue
 		}
-		passphrase, err := stellarcfg.Passphrase(peers.StringOr(spec, "", "network"), peers.StringOr(spec, "", "networkPassphrase"))
+		passphrase, err := stellarcfg.Passphrase(structpath.StringOr(spec, "", "network"), structpath.StringOr(spec, "", "networkPassphrase"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		opts := stellarcfg.Options{Passphrase: passphrase, SeedAtStart: true, NodePublicKey: peers.StringOr(spec, "", "validator", "publicKey")}
+		opts := stellarcfg.Options{Passphrase: passphrase, SeedAtStart: true, NodePublicKey: structpath.StringOr(spec, "", "validator", "publicKey")}
 		if ps := stellarcfg.Check(cfg, opts); len(ps) != 0 {
 			t.Errorf("%s: stellar-core would not take the rendered config as it is: %v\n%s", dir, ps, cfg)
 		}

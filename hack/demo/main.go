@@ -57,11 +57,37 @@ func run(count int, keep bool) error {
 		return err
 	}
 	defer sims.Close()
-	crds, err := harness.ProductCRDDirs()
+	cp, err := startControlPlane(ctx, sims)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		step("Stopping everything")
+		cp.Stop()
+	}()
+	external, err := install(ctx, cp)
+	if err != nil {
+		return err
+	}
+	nodes, everyone, err := applyClaims(ctx, cp, sims, count, external)
+	if err != nil {
+		return err
+	}
+	if err := addLive(ctx, cp, sims, nodes, everyone, external); err != nil {
+		return err
+	}
+	if keep {
+		step("Running until Ctrl-C. Try: KUBECONFIG=" + cp.Kubeconfig + " kubectl get stellarnodes,peersyncs -A")
+		<-ctx.Done()
+	}
+	return nil
+}
 
+func startControlPlane(ctx context.Context, sims *harness.SimNetwork) (*harness.ControlPlane, error) {
+	crds, err := harness.ProductCRDDirs()
+	if err != nil {
+		return nil, err
+	}
 	step("Starting a local control plane: etcd, kube-apiserver, kube-controller-manager, Crossplane core v2.4.0, function-stellar-peers, provider-stellar-core")
 	start := time.Now()
 	cp, err := harness.Start(ctx, harness.Options{
@@ -70,55 +96,52 @@ func run(count int, keep bool) error {
 		CRDDirs:      crds,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	defer func() {
-		step("Stopping everything")
-		cp.Stop()
-	}()
 	fmt.Printf("   up in %s; component logs in %s\n", time.Since(start).Round(time.Second), cp.RunDir)
+	return cp, nil
+}
 
+// install applies the product, a loopback ClusterProviderConfig, the
+// namespaces and the Testnet directory; it returns the directory's external
+// peer count.
+func install(ctx context.Context, cp *harness.ControlPlane) (int, error) {
 	step("Installing the XRDs (XStellarNode with claim StellarNode, StellarPeerDirectory), Compositions and a ClusterProviderConfig")
 	if err := cp.InstallProduct(ctx); err != nil {
-		return err
+		return 0, err
 	}
 	if err := cp.Apply(ctx, harness.LoopbackProviderConfig()); err != nil {
-		return err
+		return 0, err
 	}
 	setup, err := harness.LoadObjects("examples/claims/namespaces.yaml", "examples/directories/testnet.yaml")
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if err := cp.Apply(ctx, setup...); err != nil {
-		return err
+		return 0, err
 	}
 	external := 0
 	for _, o := range setup {
 		peers, _, _ := unstructured.NestedSlice(o.Object, "spec", "externalPeers")
 		external += len(peers)
 	}
+	return external, nil
+}
 
+// applyClaims applies the example claims and enough more validators to make
+// count at once, waits until every validator is connected to every other, and
+// shows them. It returns the validators and every node.
+func applyClaims(ctx context.Context, cp *harness.ControlPlane, sims *harness.SimNetwork, count, external int) (nodes, everyone []*harness.SimNode, err error) {
 	step(fmt.Sprintf("Applying the example claims and %d more validators at once, as an Argo CD sync does, each backed by a simulated stellar-core (admin API on 127.0.0.x)", max(count-3, 0)))
 	examples, err := harness.LoadObjects("examples/claims/validators.yaml", "examples/claims/watcher.yaml")
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	var nodes, everyone []*harness.SimNode
 	var claims []*unstructured.Unstructured
 	for _, claim := range examples {
-		n, err := sims.Start(claim.GetNamespace(), claim.GetName(), "")
+		n, err := exampleNode(sims, claim)
 		if err != nil {
-			return err
-		}
-		if err := unstructured.SetNestedField(claim.Object, n.Core.URL(), "spec", "adminEndpoint"); err != nil {
-			return err
-		}
-		// A public address resolves to the node, as public DNS would resolve it to the validator's load balancer.
-		if pa, _, _ := unstructured.NestedString(claim.Object, "spec", "publicAddress"); pa != "" {
-			host, _, _ := strings.Cut(pa, ":")
-			if err := sims.Alias(n, host); err != nil {
-				return err
-			}
+			return nil, nil, err
 		}
 		everyone = append(everyone, n)
 		if nodeType, _, _ := unstructured.NestedString(claim.Object, "spec", "nodeType"); nodeType == "Validator" {
@@ -130,32 +153,54 @@ func run(count int, keep bool) error {
 		ns := []string{"team-a", "team-b"}[i%2]
 		n, err := sims.Start(ns, fmt.Sprintf("validator-%d", i), "")
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
 		nodes, everyone = append(nodes, n), append(everyone, n)
 		claims = append(claims, n.Claim("Validator", "Testnet"))
 	}
-	start = time.Now()
+	start := time.Now()
 	if err := cp.Apply(ctx, claims...); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := waitConnected(ctx, nodes); err != nil {
-		return err
+		return nil, nil, err
 	}
 	if err := waitListed(ctx, cp, len(nodes)+external); err != nil {
-		return err
+		return nil, nil, err
 	}
 	fmt.Printf("   every validator connected to every other %s after the claims were applied\n", time.Since(start).Round(time.Millisecond))
-	if err := show(ctx, cp, everyone); err != nil {
-		return err
-	}
+	return nodes, everyone, show(ctx, cp, everyone)
+}
 
+// exampleNode starts the simulated core behind an example claim and points
+// the claim at it.
+func exampleNode(sims *harness.SimNetwork, claim *unstructured.Unstructured) (*harness.SimNode, error) {
+	n, err := sims.Start(claim.GetNamespace(), claim.GetName(), "")
+	if err != nil {
+		return nil, err
+	}
+	if err := unstructured.SetNestedField(claim.Object, n.Core.URL(), "spec", "adminEndpoint"); err != nil {
+		return nil, err
+	}
+	// A public address resolves to the node, as public DNS would resolve it to the validator's load balancer.
+	if pa, _, _ := unstructured.NestedString(claim.Object, "spec", "publicAddress"); pa != "" {
+		host, _, _ := strings.Cut(pa, ":")
+		if err := sims.Alias(n, host); err != nil {
+			return nil, err
+		}
+	}
+	return n, nil
+}
+
+// addLive adds a validator to the running network and reports how long it
+// took to be listed and connected, and what it cost.
+func addLive(ctx context.Context, cp *harness.ControlPlane, sims *harness.SimNetwork, nodes, everyone []*harness.SimNode, external int) error {
 	step("Adding a validator live: team-b/validator-new")
 	newcomer, err := sims.Start("team-b", "validator-new", "")
 	if err != nil {
 		return err
 	}
-	start = time.Now()
+	start := time.Now()
 	if err := cp.Apply(ctx, newcomer.Claim("Validator", "Testnet")); err != nil {
 		return err
 	}
@@ -182,11 +227,6 @@ func run(count int, keep bool) error {
 		return err
 	}
 	fmt.Printf("   events Crossplane's circuit breaker held back from the directory: %d\n", held)
-
-	if keep {
-		step("Running until Ctrl-C. Try: KUBECONFIG=" + cp.Kubeconfig + " kubectl get stellarnodes,peersyncs -A")
-		<-ctx.Done()
-	}
 	return nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
+	"github.com/stellarpeers/stellar-peers/internal/wire"
 	"maps"
 	"slices"
 	"strconv"
@@ -35,7 +37,7 @@ const (
 
 // CardFields are the fields of a peer card that ExtractCard and Describe
 // read; the request decoder keeps only these.
-var CardFields = FieldSet{
+var CardFields = wire.FieldSet{
 	"apiVersion": nil,
 	"kind":       nil,
 	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
@@ -128,18 +130,18 @@ func ExtractCardData(obj *structpb.Struct, o Options) (Peer, Card, Outcome, *War
 	if obj == nil {
 		return Peer{}, Card{}, SkippedInvalid, &Warning{Object: "peer card", Message: "is empty"}
 	}
-	cardLabels := Object(obj, "metadata", "labels")
-	if v, _ := String(cardLabels, LabelPeerCard); v != PeerCardVersion {
+	cardLabels := structpath.Object(obj, "metadata", "labels")
+	if v, _ := structpath.String(cardLabels, LabelPeerCard); v != PeerCardVersion {
 		return bad("metadata.labels["+LabelPeerCard+"]", quoteShort(v)+" is not "+PeerCardVersion)
 	}
-	network, _ := String(cardLabels, LabelNetwork)
+	network, _ := structpath.String(cardLabels, LabelNetwork)
 	if !o.matchesNetworkLabel(network) {
 		return Peer{}, Card{}, SkippedOtherNetwork, nil
 	}
 	if o.Selector != nil && !o.Selector.Matches(structLabels{cardLabels}) {
 		return Peer{}, Card{}, SkippedNotSelected, nil
 	}
-	raw, ok := String(obj, "data", KeyPeerCard)
+	raw, ok := structpath.String(obj, "data", KeyPeerCard)
 	if !ok {
 		return bad("data["+KeyPeerCard+"]", "is missing")
 	}

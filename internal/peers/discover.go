@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"iter"
 	"slices"
+	"strconv"
 
 	"google.golang.org/protobuf/types/known/structpb"
 )
@@ -76,7 +77,7 @@ func Duplicates(sorted []Peer) []Warning {
 	seen := make(map[string]string, len(sorted))
 	for i, p := range sorted {
 		if i > 0 && sorted[i-1].Key() == p.Key() {
-			ws = append(ws, Warning{Object: "peer " + quote(p.Key()), Message: "is listed twice"})
+			ws = append(ws, Warning{Object: "peer " + strconv.Quote(p.Key()), Message: "is listed twice"})
 		}
 		addrs := [2]string{p.PeerString(), ""}
 		if p.Host != "" && p.IP != "" {
@@ -84,7 +85,7 @@ func Duplicates(sorted []Peer) []Warning {
 		}
 		for _, a := range addrs {
 			if first, ok := seen[a]; ok && a != "" && first != p.Key() {
-				ws = append(ws, Warning{Object: "peer " + quote(p.Key()), Message: "has the same address " + a + " as peer " + quote(first)})
+				ws = append(ws, Warning{Object: "peer " + strconv.Quote(p.Key()), Message: "has the same address " + a + " as peer " + strconv.Quote(first)})
 				break
 			}
 		}

@@ -2,6 +2,8 @@ package peers
 
 import (
 	"cmp"
+	"github.com/stellarpeers/stellar-peers/internal/structpath"
+	"github.com/stellarpeers/stellar-peers/internal/wire"
 	"maps"
 	"math"
 	"slices"
@@ -79,17 +81,17 @@ func (w Warning) Error() string {
 // Describe names an object the way warnings do: Kind "namespace/name", with
 // the claim it came from when it has one.
 func Describe(obj *structpb.Struct) string {
-	kind := StringOr(obj, "object", "kind")
-	name, _ := String(obj, "metadata", "name")
-	if ns, _ := String(obj, "metadata", "namespace"); ns != "" {
+	kind := structpath.StringOr(obj, "object", "kind")
+	name, _ := structpath.String(obj, "metadata", "name")
+	if ns, _ := structpath.String(obj, "metadata", "namespace"); ns != "" {
 		name = ns + "/" + name
 	}
 	if !plain(kind) {
 		kind = quoteShort(kind)
 	}
 	d := kind + " " + quoteShort(name)
-	cn, _ := String(obj, "metadata", "labels", LabelClaimName)
-	cns, _ := String(obj, "metadata", "labels", LabelClaimNamespace)
+	cn, _ := structpath.String(obj, "metadata", "labels", LabelClaimName)
+	cns, _ := structpath.String(obj, "metadata", "labels", LabelClaimNamespace)
 	if cn != "" {
 		claim := cns + "/" + cn
 		if !plain(claim) {
@@ -128,7 +130,7 @@ func invalidOutcome(obj *structpb.Struct, field, msg string) (Outcome, *Warning)
 // custom network as an object ({"Custom": "passphrase"}, or in its serde
 // form {"custom": "passphrase"}); that is "Custom".
 func Network(obj *structpb.Struct) string {
-	v := Field(obj, "spec", "network")
+	v := structpath.Field(obj, "spec", "network")
 	if s, ok := v.GetKind().(*structpb.Value_StringValue); ok {
 		return s.StringValue
 	}
@@ -146,27 +148,38 @@ func Network(obj *structpb.Struct) string {
 // operator's {"custom": "<passphrase>"} (any case of the key), else
 // spec.networkPassphrase as our claims spell it.
 func CustomPassphrase(obj *structpb.Struct) string {
-	if o := Field(obj, "spec", "network").GetStructValue(); o != nil {
+	if o := structpath.Field(obj, "spec", "network").GetStructValue(); o != nil {
 		for _, k := range slices.Sorted(maps.Keys(o.GetFields())) {
 			if strings.EqualFold(k, "custom") {
 				return o.GetFields()[k].GetStringValue()
 			}
 		}
 	}
-	return StringOr(obj, "", "spec", "networkPassphrase")
+	return structpath.StringOr(obj, "", "spec", "networkPassphrase")
 }
 
 // Identity returns the user's name and namespace for a node: the claim's when
 // the composite came from a claim, else the object's own.
 func Identity(obj *structpb.Struct) (name, namespace string) {
-	meta := Object(obj, "metadata")
-	if cn, _ := String(meta, "labels", LabelClaimName); cn != "" {
-		cns, _ := String(meta, "labels", LabelClaimNamespace)
+	meta := structpath.Object(obj, "metadata")
+	if cn, _ := structpath.String(meta, "labels", LabelClaimName); cn != "" {
+		cns, _ := structpath.String(meta, "labels", LabelClaimNamespace)
 		return cn, cns
 	}
-	name, _ = String(meta, "name")
-	namespace, _ = String(meta, "namespace")
+	name, _ = structpath.String(meta, "name")
+	namespace, _ = structpath.String(meta, "namespace")
 	return name, namespace
+}
+
+// NodeFields are the fields of a node object that Extract, Identity, Describe
+// and a label selector read. Extraction from an object decoded with them is
+// the same as from the whole object.
+var NodeFields = wire.FieldSet{
+	"apiVersion": nil,
+	"kind":       nil,
+	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
+	"spec":       {"network": nil, "networkPassphrase": nil, "nodeType": nil, "suspended": nil, "peerPort": nil, "publicAddress": nil},
+	"status":     {"peer": nil},
 }
 
 // Extract turns one node object into a peer. It never panics: a bad object
@@ -175,7 +188,7 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 	if obj == nil {
 		return Peer{}, SkippedInvalid, &Warning{Object: "object", Message: "is empty"}
 	}
-	spec := Object(obj, "spec")
+	spec := structpath.Object(obj, "spec")
 	if spec == nil {
 		// Not a node at all (a wrong kind), or a mangled one.
 		return invalid(obj, "spec", "is missing or not an object")
@@ -187,18 +200,18 @@ func Extract(obj *structpb.Struct, o Options) (Peer, Outcome, *Warning) {
 	if w != nil {
 		return Peer{}, SkippedInvalid, w
 	}
-	if v := Field(obj, "status"); Present(obj, "status") && v.GetStructValue() == nil {
+	if v := structpath.Field(obj, "status"); structpath.Present(obj, "status") && v.GetStructValue() == nil {
 		return invalid(obj, "status", describe(v)+" is not an object")
 	}
-	if v := Field(obj, "status", "peer"); Present(obj, "status", "peer") && v.GetStructValue() == nil {
+	if v := structpath.Field(obj, "status", "peer"); structpath.Present(obj, "status", "peer") && v.GetStructValue() == nil {
 		return invalid(obj, "status.peer", describe(v)+" is not an object")
 	}
-	status := Object(obj, "status", "peer")
+	status := structpath.Object(obj, "status", "peer")
 	switch {
-	case Present(status, "port"):
-		p.Port, w = port(obj, Field(status, "port"), "status.peer.port")
-	case Present(spec, "peerPort"):
-		p.Port, w = port(obj, Field(spec, "peerPort"), "spec.peerPort")
+	case structpath.Present(status, "port"):
+		p.Port, w = port(obj, structpath.Field(status, "port"), "status.peer.port")
+	case structpath.Present(spec, "peerPort"):
+		p.Port, w = port(obj, structpath.Field(spec, "peerPort"), "spec.peerPort")
 	default:
 		p.Port = DefaultPeerPort
 	}
@@ -238,10 +251,10 @@ func selected(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
 			return out, w
 		}
 	}
-	if o.Selector != nil && !o.Selector.Matches(structLabels{Object(obj, "metadata", "labels")}) {
+	if o.Selector != nil && !o.Selector.Matches(structLabels{structpath.Object(obj, "metadata", "labels")}) {
 		return SkippedNotSelected, nil
 	}
-	nodeType, ok := String(spec, "nodeType")
+	nodeType, ok := structpath.String(spec, "nodeType")
 	switch {
 	case !ok:
 		return invalidOutcome(obj, "spec.nodeType", "is missing or not a string")
@@ -249,9 +262,9 @@ func selected(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
 	case nodeType == NodeTypeWatcher, nodeType == NodeTypeHorizon, nodeType == NodeTypeSorobanRPC:
 		return SkippedNotValidator, nil
 	default:
-		return invalidOutcome(obj, "spec.nodeType", describe(Field(spec, "nodeType"))+" is not one of Validator, Watcher, Horizon, SorobanRpc")
+		return invalidOutcome(obj, "spec.nodeType", describe(structpath.Field(spec, "nodeType"))+" is not one of Validator, Watcher, Horizon, SorobanRpc")
 	}
-	if v := Field(spec, "suspended"); Present(spec, "suspended") {
+	if v := structpath.Field(spec, "suspended"); structpath.Present(spec, "suspended") {
 		b, ok := v.GetKind().(*structpb.Value_BoolValue)
 		if !ok {
 			return invalidOutcome(obj, "spec.suspended", describe(v)+" is not a bool")
@@ -267,10 +280,10 @@ func selected(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
 // networks share no directory, so the passphrase tells them apart.
 func ofNetwork(obj, spec *structpb.Struct, o Options) (Outcome, *Warning) {
 	switch n := Network(obj); {
-	case n == "" && !Present(spec, "network"):
+	case n == "" && !structpath.Present(spec, "network"):
 		return invalidOutcome(obj, "spec.network", "is missing")
 	case n == "":
-		return invalidOutcome(obj, "spec.network", describe(Field(spec, "network"))+" is not a network name")
+		return invalidOutcome(obj, "spec.network", describe(structpath.Field(spec, "network"))+" is not a network name")
 	case !strings.EqualFold(n, o.Network):
 		return SkippedOtherNetwork, nil
 	case o.Passphrase != "" && strings.EqualFold(n, "Custom"):
@@ -293,7 +306,7 @@ func identity(obj *structpb.Struct) (Peer, *Warning) {
 		return Peer{}, &Warning{Object: Describe(obj), Field: "metadata.name", Message: "is empty"}
 	}
 	nameField, namespaceField := "metadata.name", "metadata.namespace"
-	if cn, _ := String(obj, "metadata", "labels", LabelClaimName); cn != "" {
+	if cn, _ := structpath.String(obj, "metadata", "labels", LabelClaimName); cn != "" {
 		nameField = "metadata.labels[" + LabelClaimName + "]"
 		namespaceField = "metadata.labels[" + LabelClaimNamespace + "]"
 	}
@@ -309,8 +322,8 @@ func identity(obj *structpb.Struct) (Peer, *Warning) {
 // publicAddress is spec.publicAddress, nil when unset or empty: it wins over
 // the address the node publishes in its status.
 func publicAddress(obj, spec *structpb.Struct) (*Address, *Warning) {
-	v := Field(spec, "publicAddress")
-	if !Present(spec, "publicAddress") {
+	v := structpath.Field(spec, "publicAddress")
+	if !structpath.Present(spec, "publicAddress") {
 		return nil, nil
 	}
 	s, ok := v.GetKind().(*structpb.Value_StringValue)
@@ -331,7 +344,7 @@ func publicAddress(obj, spec *structpb.Struct) (*Address, *Warning) {
 // into p.
 func statusAddress(obj, status *structpb.Struct, p *Peer) *Warning {
 	bad := func(field, msg string) *Warning { return &Warning{Object: Describe(obj), Field: field, Message: msg} }
-	if v := Field(status, "host"); Present(status, "host") {
+	if v := structpath.Field(status, "host"); structpath.Present(status, "host") {
 		s, ok := v.GetKind().(*structpb.Value_StringValue)
 		if !ok {
 			return bad("status.peer.host", describe(v)+" is not a string")
@@ -351,7 +364,7 @@ func statusAddress(obj, status *structpb.Struct, p *Peer) *Warning {
 			p.Host = s.StringValue
 		}
 	}
-	if v := Field(status, "ip"); Present(status, "ip") {
+	if v := structpath.Field(status, "ip"); structpath.Present(status, "ip") {
 		s, ok := v.GetKind().(*structpb.Value_StringValue)
 		if !ok {
 			return bad("status.peer.ip", describe(v)+" is not a string")
@@ -371,8 +384,8 @@ func statusAddress(obj, status *structpb.Struct, p *Peer) *Warning {
 // no address, its Service's DNS name: the operator always creates a Service
 // named after the node in its namespace.
 func operatorAddress(obj *structpb.Struct, clusterDomain string, p *Peer) *Warning {
-	ownName, _ := String(obj, "metadata", "name")
-	ownNS, _ := String(obj, "metadata", "namespace")
+	ownName, _ := structpath.String(obj, "metadata", "name")
+	ownNS, _ := structpath.String(obj, "metadata", "namespace")
 	if ownName == "" || ownNS == "" {
 		return nil
 	}
@@ -384,7 +397,7 @@ func operatorAddress(obj *structpb.Struct, clusterDomain string, p *Peer) *Warni
 }
 
 func isOperatorNode(obj *structpb.Struct) bool {
-	av, _ := String(obj, "apiVersion")
+	av, _ := structpath.String(obj, "apiVersion")
 	return strings.HasPrefix(av, OperatorGroup+"/")
 }
 
@@ -409,7 +422,7 @@ func (l structLabels) Has(key string) bool {
 }
 
 func (l structLabels) Get(key string) string {
-	v, _ := String(l.s, key)
+	v, _ := structpath.String(l.s, key)
 	return v
 }
 

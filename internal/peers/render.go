@@ -70,7 +70,10 @@ func Render(sorted []Peer, preferred bool) Data {
 
 // appendPeerSectionOf renders the stellar-core TOML peer section of the
 // peers' stable addresses: KNOWN_PEERS, and PREFERRED_PEERS with the same
-// entries when preferred.
+// entries when preferred. Written by hand, not with go-toml as the rest of our
+// TOML: at 1,000 peers it takes 0.22 ms and 2 allocations against go-toml's
+// 0.41 ms and 2,005 (BenchmarkKnownPeers, 2026-12-02); TestKnownPeersIsTOML
+// reads it back with go-toml.
 func appendPeerSectionOf(b []byte, sorted []Peer, preferred bool) []byte {
 	keys := []string{"KNOWN_PEERS"}
 	if preferred {
@@ -117,7 +120,10 @@ func needsTOMLEscape(s []byte) bool {
 }
 
 // AppendPeersJSON renders peers.json in one pass: a JSON array, one object per
-// line, keys in a fixed order.
+// line, keys in a fixed order. Written by hand, not with encoding/json as the
+// rest of our JSON: at 1,000 peers it takes 0.17 ms and 1 allocation against
+// encoding/json's 0.91 ms and 3,014 (BenchmarkPeersJSON, 2026-12-02);
+// TestPeersJSONWithEncodingJSONIsTheSame holds the bytes equal.
 func AppendPeersJSON(b []byte, sorted []Peer) []byte {
 	if len(sorted) == 0 {
 		return append(b, "[]\n"...)

@@ -512,104 +512,127 @@ func (c *checker) validators() []entry {
 	}
 	var entries []entry
 	for i, t := range tables {
-		key := fmt.Sprintf("VALIDATORS[%d]", i)
-		e := entry{quality: -1, at: entryAt(key)}
-		var pub, hist, addr string
-		qualitySet, broken := false, false
-		fail := func(k string, rule Rule, format string, args ...any) {
-			c.add(k, rule, true, format, args...)
-			broken = true
-		}
-		for _, f := range slices.Sorted(maps.Keys(t)) {
-			var s string
-			if f == "NAME" || f == "HOME_DOMAIN" || f == "QUALITY" || f == "PUBLIC_KEY" || f == "ADDRESS" || f == "HISTORY" {
-				var ok bool
-				if s, ok = c.readString(key+"."+f, t[f]); !ok {
-					broken = true
-					continue
-				}
-			}
-			switch f {
-			case "NAME":
-				e.name = s
-			case "HOME_DOMAIN":
-				e.domain = s
-			case "QUALITY":
-				qualitySet = true
-				if e.quality = c.parseQuality(key+".QUALITY", s); e.quality < 0 {
-					broken = true
-				}
-			case "PUBLIC_KEY":
-				pub = s
-			case "ADDRESS":
-				addr = s
-			case "HISTORY":
-				hist = s
-			default:
-				// Line 763.
-				fail(key+"."+f, RuleValidator, "is not a VALIDATORS field (NAME, HOME_DOMAIN, PUBLIC_KEY, ADDRESS, HISTORY, QUALITY)")
-			}
-		}
-		if e.name == "" {
-			fail(key+".NAME", RuleValidator, "is missing") // line 770
-		}
-		if pub == "" {
-			fail(key+".PUBLIC_KEY", RuleValidator, "of validator %q is missing", e.name) // line 775
-		}
-		if e.domain == "" {
-			fail(key+".HOME_DOMAIN", RuleValidator, "of validator %q is missing", e.name) // line 775
-		}
-		if e.domain != "" {
-			if dq, ok := c.domains[e.domain]; ok {
-				if qualitySet {
-					// Line 784.
-					fail(key+".QUALITY", RuleValidatorQuality, "of validator %q is set, but home domain %q has a HOME_DOMAINS entry that sets it", e.name, e.domain)
-				} else {
-					e.quality, qualitySet = dq, true
-				}
-			}
-		}
-		if !qualitySet && e.domain != "" && !c.homeDomainsBroken {
-			// Line 796.
-			fail(key+".QUALITY", RuleValidatorQuality, "of validator %q is missing: home domain %q has no HOME_DOMAINS entry, so the validator needs its own QUALITY", e.name, e.domain)
-		}
-		named := false
-		if e.name != "" && pub != "" {
-			named = c.addName(key+".NAME", key+".PUBLIC_KEY", pub, e.name) // line 799
-			broken = broken || !named
-		}
-		if pub != "" {
-			raw, err := decodeStrKey(pub, versionPublicKey, false) // line 800
-			if err != nil {
-				fail(key+".PUBLIC_KEY", RuleStrKey, "public key %q of validator %q %v", abbreviate(pub), e.name, err)
-			}
-			e.key = nodeID(raw)
-		}
-		if hist != "" {
-			e.hasHistory = true
-		}
-		if hist != "" && named {
-			// addHistoryArchive (line 667) under the validator's name.
-			if prev, dup := c.archives[e.name]; dup {
-				fail(key+".NAME", RuleArchiveName, "%q names this validator's archive, and %s already is an archive of that name", e.name, prev.key)
-			} else {
-				c.archives[e.name] = archive{key: key + ".HISTORY", get: hist}
-			}
-		}
-		if e.quality >= rank(QualityHigh) && hist == "" {
-			// Line 812.
-			fail(key+".HISTORY", RuleHighNeedsHistory, "of %s validator %q is missing: HIGH and CRITICAL validators must have an archive", qualityName(e.quality), e.name)
-		}
-		if addr != "" {
-			c.addresses = append(c.addresses, addressAt{key + ".ADDRESS", addr})
-		}
-		if broken {
+		e, ok := c.checkValidator(fmt.Sprintf("VALIDATORS[%d]", i), t)
+		if !ok {
 			c.quorumBroken = true
 			continue
 		}
 		entries = append(entries, e)
 	}
 	return entries
+}
+
+// validatorFields are the fields of one [[VALIDATORS]] table that are not
+// kept on its entry.
+type validatorFields struct {
+	pub, hist, addr string
+	qualitySet      bool
+}
+
+// checkValidator checks one [[VALIDATORS]] table as core's Config.cpp does; ok is
+// false when core would refuse it (the findings say why).
+func (c *checker) checkValidator(key string, t map[string]any) (e entry, ok bool) {
+	e = entry{quality: -1, at: entryAt(key)}
+	broken := false
+	fail := func(k string, rule Rule, format string, args ...any) {
+		c.add(k, rule, true, format, args...)
+		broken = true
+	}
+	f, bad := c.validatorFields(key, t, &e, fail)
+	broken = broken || bad
+	if e.name == "" {
+		fail(key+".NAME", RuleValidator, "is missing") // line 770
+	}
+	if f.pub == "" {
+		fail(key+".PUBLIC_KEY", RuleValidator, "of validator %q is missing", e.name) // line 775
+	}
+	if e.domain == "" {
+		fail(key+".HOME_DOMAIN", RuleValidator, "of validator %q is missing", e.name) // line 775
+	}
+	c.validatorQuality(key, &e, &f, fail)
+	named := false
+	if e.name != "" && f.pub != "" {
+		named = c.addName(key+".NAME", key+".PUBLIC_KEY", f.pub, e.name) // line 799
+		broken = broken || !named
+	}
+	if f.pub != "" {
+		raw, err := decodeStrKey(f.pub, versionPublicKey, false) // line 800
+		if err != nil {
+			fail(key+".PUBLIC_KEY", RuleStrKey, "public key %q of validator %q %v", abbreviate(f.pub), e.name, err)
+		}
+		e.key = nodeID(raw)
+	}
+	e.hasHistory = f.hist != ""
+	if f.hist != "" && named {
+		// addHistoryArchive (line 667) under the validator's name.
+		if prev, dup := c.archives[e.name]; dup {
+			fail(key+".NAME", RuleArchiveName, "%q names this validator's archive, and %s already is an archive of that name", e.name, prev.key)
+		} else {
+			c.archives[e.name] = archive{key: key + ".HISTORY", get: f.hist}
+		}
+	}
+	if e.quality >= rank(QualityHigh) && f.hist == "" {
+		// Line 812.
+		fail(key+".HISTORY", RuleHighNeedsHistory, "of %s validator %q is missing: HIGH and CRITICAL validators must have an archive", qualityName(e.quality), e.name)
+	}
+	if f.addr != "" {
+		c.addresses = append(c.addresses, addressAt{key + ".ADDRESS", f.addr})
+	}
+	return e, !broken
+}
+
+// validatorFields reads the string fields of one [[VALIDATORS]] table, in
+// sorted order, and refuses the fields core does not know (line 763).
+func (c *checker) validatorFields(key string, t map[string]any, e *entry, fail func(string, Rule, string, ...any)) (f validatorFields, broken bool) {
+	for _, name := range slices.Sorted(maps.Keys(t)) {
+		switch name {
+		case "NAME", "HOME_DOMAIN", "QUALITY", "PUBLIC_KEY", "ADDRESS", "HISTORY":
+		default:
+			fail(key+"."+name, RuleValidator, "is not a VALIDATORS field (NAME, HOME_DOMAIN, PUBLIC_KEY, ADDRESS, HISTORY, QUALITY)")
+			continue
+		}
+		s, ok := c.readString(key+"."+name, t[name])
+		if !ok {
+			broken = true
+			continue
+		}
+		switch name {
+		case "NAME":
+			e.name = s
+		case "HOME_DOMAIN":
+			e.domain = s
+		case "QUALITY":
+			f.qualitySet = true
+			if e.quality = c.parseQuality(key+".QUALITY", s); e.quality < 0 {
+				broken = true
+			}
+		case "PUBLIC_KEY":
+			f.pub = s
+		case "ADDRESS":
+			f.addr = s
+		case "HISTORY":
+			f.hist = s
+		}
+	}
+	return f, broken
+}
+
+// validatorQuality gives a validator its home domain's quality, or checks its
+// own when its domain has no HOME_DOMAINS entry (lines 784 and 796).
+func (c *checker) validatorQuality(key string, e *entry, f *validatorFields, fail func(string, Rule, string, ...any)) {
+	if e.domain == "" {
+		return
+	}
+	if dq, ok := c.domains[e.domain]; ok {
+		if f.qualitySet {
+			fail(key+".QUALITY", RuleValidatorQuality, "of validator %q is set, but home domain %q has a HOME_DOMAINS entry that sets it", e.name, e.domain)
+		} else {
+			e.quality, f.qualitySet = dq, true
+		}
+	}
+	if !f.qualitySet && !c.homeDomainsBroken {
+		fail(key+".QUALITY", RuleValidatorQuality, "of validator %q is missing: home domain %q has no HOME_DOMAINS entry, so the validator needs its own QUALITY", e.name, e.domain)
+	}
 }
 
 // addName is addValidatorName (line 2466); false when it broke a rule.

@@ -144,114 +144,117 @@ func mainnet() Preset {
 			{Domain: "www.franklintempleton.com", Quality: QualityHigh},
 			{Domain: "www.stellar.org", Quality: QualityHigh},
 		},
-		Validators: []Validator{
-			{
-				Name: "LOBSTR 1 (Europe)", HomeDomain: "lobstr.co",
-				PublicKey: "GCFONE23AB7Y6C5YZOMKUKGETPIAJA4QOYLS5VNS4JHBGKRZCPYHDLW7", Address: "v1.stellar.lobstr.co:11625",
-				History: "curl -sf https://archive.v1.stellar.lobstr.co/{0} -o {1}",
-			},
-			{
-				Name: "LOBSTR 2 (Europe)", HomeDomain: "lobstr.co",
-				PublicKey: "GCB2VSADESRV2DDTIVTFLBDI562K6KE3KMKILBHUHUWFXCUBHGQDI7VL", Address: "v2.stellar.lobstr.co:11625",
-				History: "curl -sf https://archive.v2.stellar.lobstr.co/{0} -o {1}",
-			},
-			{
-				Name: "LOBSTR 5 (India)", HomeDomain: "lobstr.co",
-				PublicKey: "GA5STBMV6QDXFDGD62MEHLLHZTPDI77U3PFOD2SELU5RJDHQWBR5NNK7", Address: "v5.stellar.lobstr.co:11625",
-				History: "curl -sf https://archive.v5.stellar.lobstr.co/{0} -o {1}",
-			},
-			{
-				Name: "Boötes", HomeDomain: "publicnode.org",
-				PublicKey: "GCVJ4Z6TI6Z2SOGENSPXDQ2U4RKH3CNQKYUHNSSPYFPNWTLGS6EBH7I2", Address: "bootes.publicnode.org:11625",
-				History: "curl -sf https://bootes-history.publicnode.org/{0} -o {1}",
-			},
-			{
-				Name: "Hercules", HomeDomain: "publicnode.org",
-				PublicKey: "GBLJNN3AVZZPG2FYAYTYQKECNWTQYYUUY2KVFN2OUKZKBULXIXBZ4FCT", Address: "hercules.publicnode.org:11625",
-				History: "curl -sf https://hercules-history.publicnode.org/{0} -o {1}",
-			},
-			{
-				Name: "Lyra", HomeDomain: "publicnode.org",
-				PublicKey: "GCIXVKNFPKWVMKJKVK2V4NK7D4TC6W3BUMXSIJ365QUAXWBRPPJXIR2Z", Address: "lyra.publicnode.org:11625",
-				History: "curl -sf https://lyra-history.publicnode.org/{0} -o {1}",
-			},
-			{
-				Name: "Blockdaemon Validator 1", HomeDomain: "stellar.blockdaemon.com",
-				PublicKey: "GAAV2GCVFLNN522ORUYFV33E76VPC22E72S75AQ6MBR5V45Z5DWVPWEU", Address: "stellar-full-validator1.bdnodes.net:11625",
-				History: "curl -sf https://stellar-full-history1.bdnodes.net/{0} -o {1}",
-			},
-			{
-				Name: "Blockdaemon Validator 2", HomeDomain: "stellar.blockdaemon.com",
-				PublicKey: "GAVXB7SBJRYHSG6KSQHY74N7JAFRL4PFVZCNWW2ARI6ZEKNBJSMSKW7C", Address: "stellar-full-validator2.bdnodes.net:11625",
-				History: "curl -sf https://stellar-full-history2.bdnodes.net/{0} -o {1}",
-			},
-			{
-				Name: "Blockdaemon Validator 3", HomeDomain: "stellar.blockdaemon.com",
-				PublicKey: "GAYXZ4PZ7P6QOX7EBHPIZXNWY4KCOBYWJCA4WKWRKC7XIUS3UJPT6EZ4", Address: "stellar-full-validator3.bdnodes.net:11625",
-				History: "curl -sf https://stellar-full-history3.bdnodes.net/{0} -o {1}",
-			},
-			{
-				Name: "Alpha Node Validator", HomeDomain: "stellar.creit.tech",
-				PublicKey: "GBPLJDBFZO2H7QQH7YFCH3HFT6EMC42Z2DNJ2QFROCKETAPY54V4DCZD", Address: "alpha.validator.stellar.creit.tech:11625",
-				History: "curl -sf https://alpha-history.validator.stellar.creit.tech/{0} -o {1}",
-			},
-			{
-				Name: "Beta Node Validator", HomeDomain: "stellar.creit.tech",
-				PublicKey: "GDDANSYOYSY5EPSFHBRPCLX6XMHPPLIMHVIDXG6IPQLVVLRI2BN4HMH3", Address: "beta.validator.stellar.creit.tech:11625",
-				History: "curl -sf https://beta-history.validator.stellar.creit.tech/{0} -o {1}",
-			},
-			{
-				Name: "Gamma Node Validator", HomeDomain: "stellar.creit.tech",
-				PublicKey: "GBF7QOLFPTHUEDUPTT4ZTULDTA3QXDIO75JHKJN2IYD7YGQLYUTR75BT", Address: "gamma.validator.stellar.creit.tech:11625",
-				History: "curl -sf https://gamma-history.validator.stellar.creit.tech/{0} -o {1}",
-			},
-			{
-				Name: "OBSRVR Validator 1", HomeDomain: "stellar.withobsrvr.com",
-				PublicKey: "GDRCZ4IPJR7V3HK4GR45CRTE72SDAOZUF2TDBQ5E5IGWC4KM5TSKU2LS", Address: "core-live-1.nodeswithobsrvr.co:11625",
-				History: "curl -sf https://history-1.nodeswithobsrvr.co/obsrvr-core-1/{0} -o {1}",
-			},
-			{
-				Name: "OBSRVR Validator 2", HomeDomain: "stellar.withobsrvr.com",
-				PublicKey: "GA2PU4UGMLSFUXGZATHPTDXXX7FOHBAQC57RSJCQUN72WFKTD6CEPQSF", Address: "core-live-2.nodeswithobsrvr.co:11625",
-				History: "curl -sf https://history-2.nodeswithobsrvr.co/obsrvr-core-2/{0} -o {1}",
-			},
-			{
-				Name: "OBSRVR Validator 3", HomeDomain: "stellar.withobsrvr.com",
-				PublicKey: "GACM6GIRMLXBBZIYJXBDTAEYZ2GJP3JJP5G5K4WDPBS6QFHPJNK6S2FB", Address: "core-live-3.nodeswithobsrvr.co:11625",
-				History: "curl -sf https://history-3.nodeswithobsrvr.co/obsrvr-core-3/{0} -o {1}",
-			},
-			{
-				Name: "FT SCV 1", HomeDomain: "www.franklintempleton.com",
-				PublicKey: "GARYGQ5F2IJEBCZJCBNPWNWVDOFK7IBOHLJKKSG2TMHDQKEEC6P4PE4V", Address: "stellar1.franklintempleton.com:11625",
-				History: "curl -sf https://stellar-history1.franklintempleton.com/history1/{0} -o {1}",
-			},
-			{
-				Name: "FT SCV 2", HomeDomain: "www.franklintempleton.com",
-				PublicKey: "GCMSM2VFZGRPTZKPH5OABHGH4F3AVS6XTNJXDGCZ3MKCOSUBH3FL6DOB", Address: "stellar2.franklintempleton.com:11625",
-				History: "curl -sf https://stellar-history2.franklintempleton.com/history2/{0} -o {1}",
-			},
-			{
-				Name: "FT SCV 3", HomeDomain: "www.franklintempleton.com",
-				PublicKey: "GA7DV63PBUUWNUFAF4GAZVXU2OZMYRATDLKTC7VTCG7AU4XUPN5VRX4A", Address: "stellar3.franklintempleton.com:11625",
-				History: "curl -sf https://stellar-history3.franklintempleton.com/history3/{0} -o {1}",
-			},
-			{
-				Name: "SDF 1", HomeDomain: "www.stellar.org",
-				PublicKey: "GCGB2S2KGYARPVIA37HYZXVRM2YZUEXA6S33ZU5BUDC6THSB62LZSTYH", Address: "core-live-a.stellar.org:11625",
-				History: "curl -sf http://history.stellar.org/prd/core-live/core_live_001/{0} -o {1}",
-			},
-			{
-				Name: "SDF 2", HomeDomain: "www.stellar.org",
-				PublicKey: "GCM6QMP3DLRPTAZW2UZPCPX2LF3SXWXKPMP3GKFZBDSF3QZGV2G5QSTK", Address: "core-live-b.stellar.org:11625",
-				History: "curl -sf http://history.stellar.org/prd/core-live/core_live_002/{0} -o {1}",
-			},
-			{
-				Name: "SDF 3", HomeDomain: "www.stellar.org",
-				PublicKey: "GABMKJM6I25XI4K7U6XWMULOUQIQ27BCTMLS6BYYSOWKTBUXVRJSXHYQ", Address: "core-live-c.stellar.org:11625",
-				History: "curl -sf http://history.stellar.org/prd/core-live/core_live_003/{0} -o {1}",
-			},
-		},
+		Validators: slices.Clone(mainnetValidators),
 	}
+}
+
+// mainnetValidators are the [[VALIDATORS]] of the same file.
+var mainnetValidators = []Validator{
+	{
+		Name: "LOBSTR 1 (Europe)", HomeDomain: "lobstr.co",
+		PublicKey: "GCFONE23AB7Y6C5YZOMKUKGETPIAJA4QOYLS5VNS4JHBGKRZCPYHDLW7", Address: "v1.stellar.lobstr.co:11625",
+		History: "curl -sf https://archive.v1.stellar.lobstr.co/{0} -o {1}",
+	},
+	{
+		Name: "LOBSTR 2 (Europe)", HomeDomain: "lobstr.co",
+		PublicKey: "GCB2VSADESRV2DDTIVTFLBDI562K6KE3KMKILBHUHUWFXCUBHGQDI7VL", Address: "v2.stellar.lobstr.co:11625",
+		History: "curl -sf https://archive.v2.stellar.lobstr.co/{0} -o {1}",
+	},
+	{
+		Name: "LOBSTR 5 (India)", HomeDomain: "lobstr.co",
+		PublicKey: "GA5STBMV6QDXFDGD62MEHLLHZTPDI77U3PFOD2SELU5RJDHQWBR5NNK7", Address: "v5.stellar.lobstr.co:11625",
+		History: "curl -sf https://archive.v5.stellar.lobstr.co/{0} -o {1}",
+	},
+	{
+		Name: "Boötes", HomeDomain: "publicnode.org",
+		PublicKey: "GCVJ4Z6TI6Z2SOGENSPXDQ2U4RKH3CNQKYUHNSSPYFPNWTLGS6EBH7I2", Address: "bootes.publicnode.org:11625",
+		History: "curl -sf https://bootes-history.publicnode.org/{0} -o {1}",
+	},
+	{
+		Name: "Hercules", HomeDomain: "publicnode.org",
+		PublicKey: "GBLJNN3AVZZPG2FYAYTYQKECNWTQYYUUY2KVFN2OUKZKBULXIXBZ4FCT", Address: "hercules.publicnode.org:11625",
+		History: "curl -sf https://hercules-history.publicnode.org/{0} -o {1}",
+	},
+	{
+		Name: "Lyra", HomeDomain: "publicnode.org",
+		PublicKey: "GCIXVKNFPKWVMKJKVK2V4NK7D4TC6W3BUMXSIJ365QUAXWBRPPJXIR2Z", Address: "lyra.publicnode.org:11625",
+		History: "curl -sf https://lyra-history.publicnode.org/{0} -o {1}",
+	},
+	{
+		Name: "Blockdaemon Validator 1", HomeDomain: "stellar.blockdaemon.com",
+		PublicKey: "GAAV2GCVFLNN522ORUYFV33E76VPC22E72S75AQ6MBR5V45Z5DWVPWEU", Address: "stellar-full-validator1.bdnodes.net:11625",
+		History: "curl -sf https://stellar-full-history1.bdnodes.net/{0} -o {1}",
+	},
+	{
+		Name: "Blockdaemon Validator 2", HomeDomain: "stellar.blockdaemon.com",
+		PublicKey: "GAVXB7SBJRYHSG6KSQHY74N7JAFRL4PFVZCNWW2ARI6ZEKNBJSMSKW7C", Address: "stellar-full-validator2.bdnodes.net:11625",
+		History: "curl -sf https://stellar-full-history2.bdnodes.net/{0} -o {1}",
+	},
+	{
+		Name: "Blockdaemon Validator 3", HomeDomain: "stellar.blockdaemon.com",
+		PublicKey: "GAYXZ4PZ7P6QOX7EBHPIZXNWY4KCOBYWJCA4WKWRKC7XIUS3UJPT6EZ4", Address: "stellar-full-validator3.bdnodes.net:11625",
+		History: "curl -sf https://stellar-full-history3.bdnodes.net/{0} -o {1}",
+	},
+	{
+		Name: "Alpha Node Validator", HomeDomain: "stellar.creit.tech",
+		PublicKey: "GBPLJDBFZO2H7QQH7YFCH3HFT6EMC42Z2DNJ2QFROCKETAPY54V4DCZD", Address: "alpha.validator.stellar.creit.tech:11625",
+		History: "curl -sf https://alpha-history.validator.stellar.creit.tech/{0} -o {1}",
+	},
+	{
+		Name: "Beta Node Validator", HomeDomain: "stellar.creit.tech",
+		PublicKey: "GDDANSYOYSY5EPSFHBRPCLX6XMHPPLIMHVIDXG6IPQLVVLRI2BN4HMH3", Address: "beta.validator.stellar.creit.tech:11625",
+		History: "curl -sf https://beta-history.validator.stellar.creit.tech/{0} -o {1}",
+	},
+	{
+		Name: "Gamma Node Validator", HomeDomain: "stellar.creit.tech",
+		PublicKey: "GBF7QOLFPTHUEDUPTT4ZTULDTA3QXDIO75JHKJN2IYD7YGQLYUTR75BT", Address: "gamma.validator.stellar.creit.tech:11625",
+		History: "curl -sf https://gamma-history.validator.stellar.creit.tech/{0} -o {1}",
+	},
+	{
+		Name: "OBSRVR Validator 1", HomeDomain: "stellar.withobsrvr.com",
+		PublicKey: "GDRCZ4IPJR7V3HK4GR45CRTE72SDAOZUF2TDBQ5E5IGWC4KM5TSKU2LS", Address: "core-live-1.nodeswithobsrvr.co:11625",
+		History: "curl -sf https://history-1.nodeswithobsrvr.co/obsrvr-core-1/{0} -o {1}",
+	},
+	{
+		Name: "OBSRVR Validator 2", HomeDomain: "stellar.withobsrvr.com",
+		PublicKey: "GA2PU4UGMLSFUXGZATHPTDXXX7FOHBAQC57RSJCQUN72WFKTD6CEPQSF", Address: "core-live-2.nodeswithobsrvr.co:11625",
+		History: "curl -sf https://history-2.nodeswithobsrvr.co/obsrvr-core-2/{0} -o {1}",
+	},
+	{
+		Name: "OBSRVR Validator 3", HomeDomain: "stellar.withobsrvr.com",
+		PublicKey: "GACM6GIRMLXBBZIYJXBDTAEYZ2GJP3JJP5G5K4WDPBS6QFHPJNK6S2FB", Address: "core-live-3.nodeswithobsrvr.co:11625",
+		History: "curl -sf https://history-3.nodeswithobsrvr.co/obsrvr-core-3/{0} -o {1}",
+	},
+	{
+		Name: "FT SCV 1", HomeDomain: "www.franklintempleton.com",
+		PublicKey: "GARYGQ5F2IJEBCZJCBNPWNWVDOFK7IBOHLJKKSG2TMHDQKEEC6P4PE4V", Address: "stellar1.franklintempleton.com:11625",
+		History: "curl -sf https://stellar-history1.franklintempleton.com/history1/{0} -o {1}",
+	},
+	{
+		Name: "FT SCV 2", HomeDomain: "www.franklintempleton.com",
+		PublicKey: "GCMSM2VFZGRPTZKPH5OABHGH4F3AVS6XTNJXDGCZ3MKCOSUBH3FL6DOB", Address: "stellar2.franklintempleton.com:11625",
+		History: "curl -sf https://stellar-history2.franklintempleton.com/history2/{0} -o {1}",
+	},
+	{
+		Name: "FT SCV 3", HomeDomain: "www.franklintempleton.com",
+		PublicKey: "GA7DV63PBUUWNUFAF4GAZVXU2OZMYRATDLKTC7VTCG7AU4XUPN5VRX4A", Address: "stellar3.franklintempleton.com:11625",
+		History: "curl -sf https://stellar-history3.franklintempleton.com/history3/{0} -o {1}",
+	},
+	{
+		Name: "SDF 1", HomeDomain: "www.stellar.org",
+		PublicKey: "GCGB2S2KGYARPVIA37HYZXVRM2YZUEXA6S33ZU5BUDC6THSB62LZSTYH", Address: "core-live-a.stellar.org:11625",
+		History: "curl -sf http://history.stellar.org/prd/core-live/core_live_001/{0} -o {1}",
+	},
+	{
+		Name: "SDF 2", HomeDomain: "www.stellar.org",
+		PublicKey: "GCM6QMP3DLRPTAZW2UZPCPX2LF3SXWXKPMP3GKFZBDSF3QZGV2G5QSTK", Address: "core-live-b.stellar.org:11625",
+		History: "curl -sf http://history.stellar.org/prd/core-live/core_live_002/{0} -o {1}",
+	},
+	{
+		Name: "SDF 3", HomeDomain: "www.stellar.org",
+		PublicKey: "GABMKJM6I25XI4K7U6XWMULOUQIQ27BCTMLS6BYYSOWKTBUXVRJSXHYQ", Address: "core-live-c.stellar.org:11625",
+		History: "curl -sf http://history.stellar.org/prd/core-live/core_live_003/{0} -o {1}",
+	},
 }
 
 // futurenet has no source in stellar-core's docs. It is

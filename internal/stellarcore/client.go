@@ -21,9 +21,6 @@ const maxBodyBytes = 4 << 20
 // DefaultTimeout bounds each request when no timeout is configured.
 const DefaultTimeout = 5 * time.Second
 
-// DialContextFunc dials a network address, like net.Dialer.DialContext.
-type DialContextFunc func(ctx context.Context, network, address string) (net.Conn, error)
-
 // Client talks to one stellar-core admin endpoint.
 type Client struct {
 	base    *url.URL
@@ -68,7 +65,7 @@ func WithBearerToken(token string) Option {
 // (nil means a plain net.Dialer), uses no proxy from the environment, never
 // follows redirects and keeps no idle connections (core closes after every
 // reply). tlsConfig may be nil.
-func NewHTTPClient(dial DialContextFunc, tlsConfig *tls.Config) *http.Client {
+func NewHTTPClient(dial func(ctx context.Context, network, address string) (net.Conn, error), tlsConfig *tls.Config) *http.Client {
 	if dial == nil {
 		dial = (&net.Dialer{Timeout: DefaultTimeout}).DialContext
 	}

@@ -13,9 +13,6 @@ const (
 	StateStopping   = "Stopping"
 )
 
-// DefaultPeerPort is core's PEER_PORT default.
-const DefaultPeerPort = 11625
-
 // Info is the part of /info this project uses.
 type Info struct {
 	Build           string

@@ -1,6 +1,4 @@
-// Package controller sets up all of provider-stellar-core's controllers. It
-// is importable (not internal) so end-to-end tests can run the provider
-// in-process with their own network dependencies.
+// Package controller sets up all of provider-stellar-core's controllers.
 package controller
 
 import (

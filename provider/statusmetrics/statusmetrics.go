@@ -22,32 +22,63 @@ import (
 // than hang.
 const listTimeout = 2 * time.Second
 
-var (
-	labels  = []string{"namespace", "name"}
-	desired = prometheus.NewDesc("stellar_peers_peersync_desired_peers",
-		"Peers in the PeerSync's spec.forProvider.peers.", labels, nil)
-	missing = prometheus.NewDesc("stellar_peers_peersync_missing_peers",
-		"Desired peers neither authenticated nor pending at the provider's last look (status.atProvider.missing).", labels, nil)
-	connected = prometheus.NewDesc("stellar_peers_peersync_connected_desired_peers",
-		"Desired peers authenticated at the provider's last look (status.atProvider.connectedDesired).", labels, nil)
-	ready = prometheus.NewDesc("stellar_peers_peersync_ready",
-		"1 when the PeerSync is Ready (core in its required state, Synced! by default, and its peers read), else 0.", labels, nil)
-	synced = prometheus.NewDesc("stellar_peers_peersync_synced",
-		"1 when the PeerSync is Synced (the provider's last reconcile succeeded), else 0.", labels, nil)
+var labels = []string{"namespace", "name"}
 
-	// Core's view of the node's quorum set (status.atProvider.quorum): served only while core is Synced! and
-	// reports one, so an alert on them never fires for a node that is down or catching up.
-	quorumAgreeing = prometheus.NewDesc("stellar_peers_quorum_agreeing",
-		"Validators of the node's quorum set that agree with it, itself included (core's qset.agree).", labels, nil)
-	quorumMissing = prometheus.NewDesc("stellar_peers_quorum_missing",
-		"Validators of the node's quorum set core heard nothing from in the last 2 ledgers (qset.missing).", labels, nil)
-	quorumDelayed = prometheus.NewDesc("stellar_peers_quorum_delayed",
-		"Validators of the node's quorum set a ledger behind (qset.delayed).", labels, nil)
-	quorumDisagreeing = prometheus.NewDesc("stellar_peers_quorum_disagreeing",
-		"Validators of the node's quorum set that accepted another value (qset.disagree).", labels, nil)
-	quorumTolerated = prometheus.NewDesc("stellar_peers_quorum_failures_tolerated",
-		"How many more validators of the node's quorum set can fail with the node still reaching quorum: core's fail_at - 1; 0 means the next failure stops it, -1 that it is stopped.", labels, nil)
-)
+// gauge is one per-PeerSync series: its value, and whether the PeerSync has one.
+type gauge struct {
+	desc  *prometheus.Desc
+	value func(ps *v1alpha1.PeerSync) (float64, bool)
+}
+
+func newGauge(name, help string, value func(ps *v1alpha1.PeerSync) (float64, bool)) gauge {
+	return gauge{desc: prometheus.NewDesc(name, help, labels, nil), value: value}
+}
+
+// always is a value every PeerSync has.
+func always(f func(ps *v1alpha1.PeerSync) float64) func(ps *v1alpha1.PeerSync) (float64, bool) {
+	return func(ps *v1alpha1.PeerSync) (float64, bool) { return f(ps), true }
+}
+
+// ofQuorum is a value of core's view of the node's quorum set (status.atProvider.quorum): served only while core
+// is Synced! and reports one, so an alert on it never fires for a node that is down or catching up.
+func ofQuorum(f func(q *v1alpha1.QuorumObservation) float64) func(ps *v1alpha1.PeerSync) (float64, bool) {
+	return func(ps *v1alpha1.PeerSync) (float64, bool) {
+		if q := ps.Status.AtProvider.Quorum; q != nil {
+			return f(q), true
+		}
+		return 0, false
+	}
+}
+
+var gauges = []gauge{
+	newGauge("stellar_peers_peersync_desired_peers", "Peers in the PeerSync's spec.forProvider.peers.",
+		always(func(ps *v1alpha1.PeerSync) float64 { return float64(len(ps.Spec.ForProvider.Peers)) })),
+	newGauge("stellar_peers_peersync_missing_peers",
+		"Desired peers neither authenticated nor pending at the provider's last look (status.atProvider.missing).",
+		always(func(ps *v1alpha1.PeerSync) float64 { return float64(len(ps.Status.AtProvider.Missing)) })),
+	newGauge("stellar_peers_peersync_connected_desired_peers",
+		"Desired peers authenticated at the provider's last look (status.atProvider.connectedDesired).",
+		always(func(ps *v1alpha1.PeerSync) float64 { return float64(ps.Status.AtProvider.ConnectedDesired) })),
+	newGauge("stellar_peers_peersync_ready",
+		"1 when the PeerSync is Ready (core in its required state, Synced! by default, and its peers read), else 0.",
+		always(func(ps *v1alpha1.PeerSync) float64 { return isTrue(ps.GetCondition(xpv2.TypeReady)) })),
+	newGauge("stellar_peers_peersync_synced", "1 when the PeerSync is Synced (the provider's last reconcile succeeded), else 0.",
+		always(func(ps *v1alpha1.PeerSync) float64 { return isTrue(ps.GetCondition(xpv2.TypeSynced)) })),
+	newGauge("stellar_peers_quorum_agreeing",
+		"Validators of the node's quorum set that agree with it, itself included (core's qset.agree).",
+		ofQuorum(func(q *v1alpha1.QuorumObservation) float64 { return float64(q.Agreeing) })),
+	newGauge("stellar_peers_quorum_missing",
+		"Validators of the node's quorum set core heard nothing from in the last 2 ledgers (qset.missing).",
+		ofQuorum(func(q *v1alpha1.QuorumObservation) float64 { return float64(q.Missing) })),
+	newGauge("stellar_peers_quorum_delayed", "Validators of the node's quorum set a ledger behind (qset.delayed).",
+		ofQuorum(func(q *v1alpha1.QuorumObservation) float64 { return float64(q.Delayed) })),
+	newGauge("stellar_peers_quorum_disagreeing",
+		"Validators of the node's quorum set that accepted another value (qset.disagree).",
+		ofQuorum(func(q *v1alpha1.QuorumObservation) float64 { return float64(q.Disagreeing) })),
+	newGauge("stellar_peers_quorum_failures_tolerated",
+		"How many more validators of the node's quorum set can fail with the node still reaching quorum: core's fail_at - 1; 0 means the next failure stops it, -1 that it is stopped.",
+		ofQuorum(func(q *v1alpha1.QuorumObservation) float64 { return float64(q.FailuresTolerated) })),
+}
 
 // Collector reports every PeerSync the reader lists.
 type Collector struct {
@@ -65,8 +96,8 @@ func New(reader client.Reader) *Collector {
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{desired, missing, connected, ready, synced, quorumAgreeing, quorumMissing, quorumDelayed, quorumDisagreeing, quorumTolerated} {
-		ch <- d
+	for _, g := range gauges {
+		ch <- g.desc
 	}
 	c.listErrors.Describe(ch)
 }
@@ -85,19 +116,10 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for i := range list.Items {
 		ps := &list.Items[i]
-		lv := []string{ps.GetNamespace(), ps.GetName()}
-		at := ps.Status.AtProvider
-		ch <- prometheus.MustNewConstMetric(desired, prometheus.GaugeValue, float64(len(ps.Spec.ForProvider.Peers)), lv...)
-		ch <- prometheus.MustNewConstMetric(missing, prometheus.GaugeValue, float64(len(at.Missing)), lv...)
-		ch <- prometheus.MustNewConstMetric(connected, prometheus.GaugeValue, float64(at.ConnectedDesired), lv...)
-		ch <- prometheus.MustNewConstMetric(ready, prometheus.GaugeValue, isTrue(ps.GetCondition(xpv2.TypeReady)), lv...)
-		ch <- prometheus.MustNewConstMetric(synced, prometheus.GaugeValue, isTrue(ps.GetCondition(xpv2.TypeSynced)), lv...)
-		if q := at.Quorum; q != nil {
-			ch <- prometheus.MustNewConstMetric(quorumAgreeing, prometheus.GaugeValue, float64(q.Agreeing), lv...)
-			ch <- prometheus.MustNewConstMetric(quorumMissing, prometheus.GaugeValue, float64(q.Missing), lv...)
-			ch <- prometheus.MustNewConstMetric(quorumDelayed, prometheus.GaugeValue, float64(q.Delayed), lv...)
-			ch <- prometheus.MustNewConstMetric(quorumDisagreeing, prometheus.GaugeValue, float64(q.Disagreeing), lv...)
-			ch <- prometheus.MustNewConstMetric(quorumTolerated, prometheus.GaugeValue, float64(q.FailuresTolerated), lv...)
+		for _, g := range gauges {
+			if v, ok := g.value(ps); ok {
+				ch <- prometheus.MustNewConstMetric(g.desc, prometheus.GaugeValue, v, ps.GetNamespace(), ps.GetName())
+			}
 		}
 	}
 }

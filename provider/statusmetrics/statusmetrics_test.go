@@ -18,12 +18,13 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 )
 
 func peerSync(ns, name string, peers int, missing []string, connected int32, conds ...xpv2.Condition) *v1alpha1.PeerSync {
 	ps := &v1alpha1.PeerSync{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name}}
 	for i := 0; i < peers; i++ {
-		ps.Spec.ForProvider.Peers = append(ps.Spec.ForProvider.Peers, v1alpha1.DesiredPeer{Name: string(rune('a' + i))})
+		ps.Spec.ForProvider.Peers = append(ps.Spec.ForProvider.Peers, forprovider.DesiredPeer{Name: string(rune('a' + i))})
 	}
 	ps.Status.AtProvider.Missing = missing
 	ps.Status.AtProvider.ConnectedDesired = connected

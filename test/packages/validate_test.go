@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -89,6 +90,14 @@ func TestExamplesValidate(t *testing.T) {
 		"RenderInputs": {
 			resources: renderResources,
 		},
+		"RenderedGoldens": {
+			// Every object the function composed in the render goldens, unknown fields refused.
+			resources: renderedObjects(t),
+		},
+		"UnknownFieldsAreRefused": {
+			resources:   []string{filepath.Join("testdata", "unknown-fields.yaml")},
+			wantInvalid: []string{"PeerSync team-a/alice", "StatefulSet team-a/alice"},
+		},
 		"BrokenClaimIsRefused": {
 			resources:   []string{filepath.Join("testdata", "invalid-claim.yaml")},
 			wantInvalid: []string{"StellarNode team-a/bad-quality", "StellarNode team-a/no-seed", "StellarNode team-a/other-preset", "StellarNode team-a/same-ports"},
@@ -146,6 +155,35 @@ func validate(t *testing.T, cli string, extensions, resources []string) (validat
 		t.Fatalf("cannot decode the output of crossplane %v (%v): %v\nstdout:\n%s\nstderr:\n%s", args, runErr, err, stdout.String(), stderr.String())
 	}
 	return res, fmt.Sprintf("%s%s", stdout.String(), stderr.String())
+}
+
+// renderedObjects writes the composed objects of every render golden to one file and returns its path.
+func renderedObjects(t *testing.T) []string {
+	t.Helper()
+	goldens, err := filepath.Glob(repoPath("examples", "render", "*", "rendered.golden.yaml"))
+	if err != nil || len(goldens) == 0 {
+		t.Fatalf("no render goldens (%v)", err)
+	}
+	var out bytes.Buffer
+	for _, g := range goldens {
+		b, err := os.ReadFile(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range strings.Split(string(b), "\n---\n") {
+			// Composed objects only: render prints the composite as a partial object (the status the
+			// function wrote), and its own Result objects.
+			if !strings.Contains(doc, "crossplane.io/composition-resource-name:") {
+				continue
+			}
+			out.WriteString("---\n" + strings.TrimPrefix(doc, "---\n") + "\n")
+		}
+	}
+	f := filepath.Join(t.TempDir(), "rendered.yaml")
+	if err := os.WriteFile(f, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return []string{f}
 }
 
 func contains(list []string, s string) bool {

@@ -28,11 +28,7 @@ func backoffDelay(attempts int32) time.Duration {
 type backoffs map[string]v1alpha1.PeerBackoff
 
 func backoffsOf(records []v1alpha1.PeerBackoff) backoffs {
-	b := backoffs{}
-	for _, r := range records {
-		b[r.Peer] = r
-	}
-	return b
+	return byPeer(records, func(r v1alpha1.PeerBackoff) string { return r.Peer })
 }
 
 // waiting reports whether peer must not be connected yet.
@@ -70,11 +66,5 @@ func (b backoffs) settle(desired, present, authenticated map[string]bool, now ti
 
 // records returns the backoffs in the desired peers' order, for a stable status.
 func (b backoffs) records(order []string) []v1alpha1.PeerBackoff {
-	var out []v1alpha1.PeerBackoff
-	for _, peer := range order {
-		if r, ok := b[peer]; ok {
-			out = append(out, r)
-		}
-	}
-	return out
+	return inOrder(b, order)
 }

@@ -90,7 +90,7 @@ func (c *connector) Connect(ctx context.Context, cr *v1alpha1.PeerSync) (managed
 		return nil, errors.Wrap(err, errCA)
 	}
 	dial := netguard.Guard(allow, c.deps.Resolver, c.deps.Dial)
-	opts = append(opts, stellarcore.WithHTTPClient(stellarcore.NewHTTPClient(stellarcore.DialContextFunc(dial), tlsConfig)))
+	opts = append(opts, stellarcore.WithHTTPClient(stellarcore.NewHTTPClient(dial, tlsConfig)))
 	core, err := stellarcore.New(endpoint.String(), opts...)
 	if err != nil {
 		return nil, errors.Wrap(err, errNewClient)

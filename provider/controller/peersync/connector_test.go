@@ -59,7 +59,7 @@ func TestConnectRefusesEndpoints(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			c := newConnector(t, newClock(), providerConfig("pc", tc.spec))
+			c := newConnector(t, newClock(), providerConfig(tc.spec))
 			cr := peerSync(tc.endpoint, threePeers...)
 			if _, err := c.Connect(context.Background(), cr); err == nil {
 				t.Fatal("Connect accepted the endpoint")
@@ -119,7 +119,7 @@ func TestRedirectIsNotFollowed(t *testing.T) {
 		t.Run(target, func(t *testing.T) {
 			s := httptest.NewServer(http.RedirectHandler(target, http.StatusFound))
 			t.Cleanup(s.Close)
-			c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 			cr := peerSync(s.URL, threePeers...)
 			r := reconcile(t, c, cr)
 			if r.connectErr != nil {
@@ -139,13 +139,13 @@ func TestConnectProviderConfigs(t *testing.T) {
 		ref     *xpv2.ProviderConfigReference
 		wantErr string
 	}{
-		"Namespaced": {objs: []client.Object{providerConfig("pc", loopbackConfig())}, ref: &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "pc"}},
+		"Namespaced": {objs: []client.Object{providerConfig(loopbackConfig())}, ref: &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "pc"}},
 		"Cluster":    {objs: []client.Object{clusterProviderConfig("default", loopbackConfig())}, ref: &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}},
 		"NamespacedMissing": {
 			ref: &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "pc"}, wantErr: errGetPC,
 		},
 		"NamespacedInOtherNamespaceIsNotSeen": {
-			objs: []client.Object{func() client.Object { pc := providerConfig("pc", loopbackConfig()); pc.Namespace = "other"; return pc }()},
+			objs: []client.Object{func() client.Object { pc := providerConfig(loopbackConfig()); pc.Namespace = "other"; return pc }()},
 			ref:  &xpv2.ProviderConfigReference{Kind: "ProviderConfig", Name: "pc"}, wantErr: errGetPC,
 		},
 		"ClusterMissing": {ref: &xpv2.ProviderConfigReference{Kind: "ClusterProviderConfig", Name: "default"}, wantErr: errGetCPC},
@@ -203,29 +203,29 @@ func TestCredentials(t *testing.T) {
 		wantError string
 	}{
 		"Basic": {
-			objs:     []client.Object{providerConfig("pc", basic("")), secret(testNamespace, "core-auth", "credentials", "core:"+password+"\n")},
+			objs:     []client.Object{providerConfig(basic("")), secret(testNamespace, "core-auth", "credentials", "core:"+password+"\n")},
 			wantAuth: "Basic Y29yZTpwYTU1LXcwcmQtU0VDUkVU",
 		},
 		"Bearer": {
-			objs:     []client.Object{providerConfig("pc", bearer), secret(testNamespace, "core-auth", "token", token)},
+			objs:     []client.Object{providerConfig(bearer), secret(testNamespace, "core-auth", "token", token)},
 			wantAuth: "Bearer " + token,
 		},
 		"BearerWithFailingNode": {
-			objs:      []client.Object{providerConfig("pc", bearer), secret(testNamespace, "core-auth", "token", token)},
+			objs:      []client.Object{providerConfig(bearer), secret(testNamespace, "core-auth", "token", token)},
 			fault:     true,
 			wantAuth:  "Bearer " + token,
 			wantError: "HTTP 503",
 		},
 		"BasicWithoutColon": {
-			objs:      []client.Object{providerConfig("pc", basic("")), secret(testNamespace, "core-auth", "credentials", password)},
+			objs:      []client.Object{providerConfig(basic("")), secret(testNamespace, "core-auth", "credentials", password)},
 			wantError: "user:password",
 		},
 		"SecretInOtherNamespace": {
-			objs:      []client.Object{providerConfig("pc", basic("kube-system")), secret("kube-system", "core-auth", "credentials", "core:"+password)},
+			objs:      []client.Object{providerConfig(basic("kube-system")), secret("kube-system", "core-auth", "credentials", "core:"+password)},
 			wantError: "outside the ProviderConfig's namespace",
 		},
 		"MissingKey": {
-			objs:      []client.Object{providerConfig("pc", basic("")), secret(testNamespace, "core-auth", "other", "core:"+password)},
+			objs:      []client.Object{providerConfig(basic("")), secret(testNamespace, "core-auth", "other", "core:"+password)},
 			wantError: "has no key",
 		},
 	}
@@ -288,9 +288,9 @@ func TestCustomCA(t *testing.T) {
 		objs    []client.Object
 		wantErr bool
 	}{
-		"TrustedThroughCustomCA": {objs: []client.Object{providerConfig("pc", withCA), secret(testNamespace, "core-ca", "ca.crt", caPEM)}},
-		"UntrustedWithoutCA":     {objs: []client.Object{providerConfig("pc", loopbackConfig())}, wantErr: true},
-		"BadPEM":                 {objs: []client.Object{providerConfig("pc", withCA), secret(testNamespace, "core-ca", "ca.crt", "not pem")}, wantErr: true},
+		"TrustedThroughCustomCA": {objs: []client.Object{providerConfig(withCA), secret(testNamespace, "core-ca", "ca.crt", caPEM)}},
+		"UntrustedWithoutCA":     {objs: []client.Object{providerConfig(loopbackConfig())}, wantErr: true},
+		"BadPEM":                 {objs: []client.Object{providerConfig(withCA), secret(testNamespace, "core-ca", "ca.crt", "not pem")}, wantErr: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

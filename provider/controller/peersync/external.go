@@ -14,6 +14,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
 )
@@ -43,88 +44,113 @@ type external struct {
 	observed []peerState
 }
 
-func requiredState(p v1alpha1.PeerSyncParameters) string {
+func requiredState(p forprovider.Parameters) string {
 	if p.RequireState == "" {
-		return v1alpha1.DefaultRequireState
+		return forprovider.DefaultRequireState
 	}
 	return p.RequireState
 }
 
-func maxConnects(p v1alpha1.PeerSyncParameters) int {
+func maxConnects(p forprovider.Parameters) int {
 	if p.MaxConnectsPerReconcile < 1 {
-		return v1alpha1.DefaultMaxConnectsPerReconcile
+		return forprovider.DefaultMaxConnectsPerReconcile
 	}
 	return int(p.MaxConnectsPerReconcile)
 }
 
 // Observe reads /info and, only when core is in the required state, /peers,
 // and /quorum when core is Synced! and reports validators missing.
-// The external resource always exists: it is the node's peer set.
+// The external resource always exists: it is the node's peer set. It runs in
+// three steps: the health gate, the classification of the desired peers by
+// what core reports, and the backoff and grace-period bookkeeping.
 func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.ExternalObservation, error) {
 	// Nothing to undo on delete: report it gone without a request.
 	if meta.WasDeleted(cr) {
 		return managed.ExternalObservation{ResourceExists: false}, nil
 	}
-	p := cr.Spec.ForProvider
-	at := &cr.Status.AtProvider
-	settled := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: true}
-
-	info, err := e.core.Info(ctx)
-	if stellarcore.IsBooting(err) {
-		at.State = stellarcore.StateBooting
-		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
-		quorumUnknown(cr, stateReason(stellarcore.StateBooting), msgQuorumNotRead)
-		return settled, nil
+	info, peers, stop, err := e.gate(ctx, cr)
+	if stop || err != nil {
+		return managed.ExternalObservation{ResourceExists: err == nil, ResourceUpToDate: err == nil}, err
 	}
-	if err != nil {
-		cr.SetConditions(notReady(reasonFor(err), errInfo))
-		quorumUnknown(cr, reasonFor(err), errInfo)
-		return managed.ExternalObservation{}, errors.Wrap(err, errInfo)
-	}
-	at.State = info.State
-	at.AuthenticatedPeers = int32(info.Peers.Authenticated) //nolint:gosec // Peer counts are small.
-	coreLedger.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Num))
-	coreLedgerAge.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Age))
-
-	want := requiredState(p)
-	if info.State != want {
-		cr.SetConditions(notReady(stateReason(info.State), stateMessage(info.State, want)))
-		quorumUnknown(cr, stateReason(info.State), fmt.Sprintf("stellar-core state is %q: %s", info.State, msgQuorumNotRead))
-		return settled, nil
-	}
-
-	targets := make([]target, 0, len(p.Peers))
-	for _, dp := range p.Peers {
+	targets := make([]target, 0, len(cr.Spec.ForProvider.Peers))
+	for _, dp := range cr.Spec.ForProvider.Peers {
 		t, err := parseTarget(dp)
 		if err != nil {
 			return managed.ExternalObservation{}, errors.Wrap(err, errTargets)
 		}
 		targets = append(targets, t)
 	}
+	e.observed = observePeers(ctx, e.resolver, targets, peers)
+	at := &cr.Status.AtProvider
+	at.AuthenticatedPeers = int32(len(peers.AuthenticatedInbound) + len(peers.AuthenticatedOutbound)) //nolint:gosec // Peer counts are small.
+	due := e.bookkeep(at)
+	cr.SetConditions(xpv2.Available())
+	e.observeQuorum(ctx, cr, info)
 
+	obs := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(due) == 0}
+	if len(due) > 0 {
+		obs.Diff = "peers to connect: " + strings.Join(due, ", ")
+	}
+	return obs, nil
+}
+
+// gate is the health gate: it reads /info, and /peers only when core is in
+// the required state. stop says core is not (booting, or in another state):
+// the conditions say why, and nothing more is asked of core. An error is a
+// failed read, with the conditions set.
+func (e *external) gate(ctx context.Context, cr *v1alpha1.PeerSync) (stellarcore.Info, stellarcore.Peers, bool, error) {
+	at := &cr.Status.AtProvider
+	info, err := e.core.Info(ctx)
+	if done, err := e.failed(cr, err, errInfo); done {
+		return info, stellarcore.Peers{}, true, err
+	}
+	at.State = info.State
+	at.AuthenticatedPeers = int32(info.Peers.Authenticated) //nolint:gosec // Peer counts are small.
+	coreLedger.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Num))
+	coreLedgerAge.WithLabelValues(cr.GetNamespace(), cr.GetName()).Set(float64(info.Ledger.Age))
+
+	if want := requiredState(cr.Spec.ForProvider); info.State != want {
+		cr.SetConditions(notReady(stateReason(info.State), stateMessage(info.State, want)))
+		quorumUnknown(cr, stateReason(info.State), fmt.Sprintf("stellar-core state is %q: %s", info.State, msgQuorumNotRead))
+		return info, stellarcore.Peers{}, true, nil
+	}
 	peers, err := e.core.Peers(ctx)
-	if stellarcore.IsBooting(err) {
-		at.State = stellarcore.StateBooting
+	if done, err := e.failed(cr, err, errPeers); done {
+		return info, peers, true, err
+	}
+	return info, peers, false, nil
+}
+
+// failed reports whether a read of core ended the observation: core is
+// booting (not an error), or the read failed (wrapped in what).
+func (e *external) failed(cr *v1alpha1.PeerSync, err error, what string) (bool, error) {
+	switch {
+	case err == nil:
+		return false, nil
+	case stellarcore.IsBooting(err):
+		cr.Status.AtProvider.State = stellarcore.StateBooting
 		cr.SetConditions(notReady(stateReason(stellarcore.StateBooting), "stellar-core is booting"))
 		quorumUnknown(cr, stateReason(stellarcore.StateBooting), msgQuorumNotRead)
-		return settled, nil
+		return true, nil
+	default:
+		cr.SetConditions(notReady(reasonFor(err), what))
+		quorumUnknown(cr, reasonFor(err), what)
+		return true, errors.Wrap(err, what)
 	}
-	if err != nil {
-		cr.SetConditions(notReady(reasonFor(err), errPeers))
-		quorumUnknown(cr, reasonFor(err), errPeers)
-		return managed.ExternalObservation{}, errors.Wrap(err, errPeers)
-	}
-	e.observed = observePeers(ctx, e.resolver, targets, peers)
-	at.AuthenticatedPeers = int32(len(peers.AuthenticatedInbound) + len(peers.AuthenticatedOutbound)) //nolint:gosec // Peer counts are small.
+}
 
+// bookkeep records in status which desired peers are connected and which are
+// missing, settles their backoffs and grace periods, and returns the missing
+// peers due for a /connect now. Only missing peers this node leaves to their
+// side are waited for: a peer that shows up and goes again gets a new grace
+// period.
+func (e *external) bookkeep(at *v1alpha1.PeerSyncObservation) (due []string) {
 	now := e.now()
 	desired, present, authenticatedNow := map[string]bool{}, map[string]bool{}, map[string]bool{}
 	order := make([]string, 0, len(e.observed))
 	var connected int32
-	var absent, due []string
+	var absent []string
 	b := backoffsOf(at.Backoff)
-	// Only missing peers this node leaves to their side are waited for: a
-	// peer that shows up and goes again gets a new grace period.
 	previous, w := waitsOf(at.Waiting), waits{}
 	for _, s := range e.observed {
 		desired[s.name] = true
@@ -153,14 +179,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 	at.Missing = absent
 	at.Backoff = b.records(order)
 	at.Waiting = w.records(order)
-	cr.SetConditions(xpv2.Available())
-	e.observeQuorum(ctx, cr, info)
-
-	obs := managed.ExternalObservation{ResourceExists: true, ResourceUpToDate: len(due) == 0}
-	if len(due) > 0 {
-		obs.Diff = "peers to connect: " + strings.Join(due, ", ")
-	}
-	return obs, nil
+	return due
 }
 
 // Update calls /connect for missing peers whose backoff has passed, at most

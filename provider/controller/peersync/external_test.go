@@ -11,10 +11,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 )
 
-var threePeers = []v1alpha1.DesiredPeer{
+var threePeers = []forprovider.DesiredPeer{
 	desired("stellar/v1", "validator-1.stellar.test:11625", "10.0.1.1"),
 	desired("stellar/v2", "validator-2.stellar.test:11625", "10.0.1.2"),
 	desired("stellar/v3", "10.0.1.3:11625", ""),
@@ -24,7 +25,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 	cases := map[string]struct {
 		node        coresim.Options
 		setup       func(n *coresim.Node)
-		peers       []v1alpha1.DesiredPeer
+		peers       []forprovider.DesiredPeer
 		maxConnects int32
 
 		wantPaths      []string
@@ -56,7 +57,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 2, ConnectedDesired: 2},
 		},
 		"MatchedThroughResolvedHostName": {
-			peers: []v1alpha1.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
+			peers: []forprovider.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
 			setup: func(n *coresim.Node) {
 				n.AddOutbound("10.0.1.2:11625", "GV2")
 			},
@@ -66,7 +67,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 1, ConnectedDesired: 1},
 		},
 		"HostNameConnectsWithResolvedIPv4": {
-			peers:        []v1alpha1.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
+			peers:        []forprovider.DesiredPeer{desired("stellar/v2", "validator-2.stellar.test:11625", "")},
 			wantPaths:    []string{"/info", "/peers", "/connect"},
 			wantConnects: []string{"10.0.1.2:11625"},
 			wantReady:    "True/Available",
@@ -85,7 +86,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 3, ConnectedDesired: 2, Missing: []string{"stellar/v2"}},
 		},
 		"NotInitiatingPeerIsLeftToItsSide": {
-			peers:        []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			peers:        []forprovider.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
 			wantPaths:    []string{"/info", "/peers", "/connect", "/connect"},
 			wantConnects: []string{"10.0.1.1:11625", "10.0.1.3:11625"},
 			wantReady:    "True/Available",
@@ -95,7 +96,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			},
 		},
 		"OnlyNotInitiatingMissingIsUpToDate": {
-			peers: []v1alpha1.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
+			peers: []forprovider.DesiredPeer{threePeers[0], notInitiating(threePeers[1]), threePeers[2]},
 			setup: func(n *coresim.Node) {
 				n.AddInbound("10.0.1.1:11625", "GV1")
 				n.AddOutbound("10.0.1.3:11625", "GV3")
@@ -109,7 +110,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			},
 		},
 		"NotInitiatingPresentIsNotWaitedFor": {
-			peers: []v1alpha1.DesiredPeer{notInitiating(threePeers[0]), notInitiating(threePeers[2])},
+			peers: []forprovider.DesiredPeer{notInitiating(threePeers[0]), notInitiating(threePeers[2])},
 			setup: func(n *coresim.Node) {
 				n.AddInbound("10.0.1.1:11625", "GV1")
 				n.AddPendingInbound("10.0.1.3:11625")
@@ -160,7 +161,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", Missing: []string{"stellar/v1", "stellar/v2", "stellar/v3"}},
 		},
 		"ConnectExceptionIsReportedAndBackedOff": {
-			peers:         []v1alpha1.DesiredPeer{desired("stellar/x", "unknown.stellar.test:11625", ""), desired("stellar/v3", "10.0.1.3:11625", "")},
+			peers:         []forprovider.DesiredPeer{desired("stellar/x", "unknown.stellar.test:11625", ""), desired("stellar/v3", "10.0.1.3:11625", "")},
 			wantPaths:     []string{"/info", "/peers", "/connect", "/connect"},
 			wantConnects:  []string{"unknown.stellar.test:11625", "10.0.1.3:11625"},
 			wantReady:     "True/Available",
@@ -222,7 +223,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			clk := newClock()
 			spec := loopbackConfig()
 			spec.Timeout = &metav1.Duration{Duration: 200 * time.Millisecond}
-			c := newConnector(t, clk, providerConfig("pc", spec))
+			c := newConnector(t, clk, providerConfig(spec))
 			cr := peerSync(n.URL(), tc.peers...)
 			if tc.maxConnects != 0 {
 				cr.Spec.ForProvider.MaxConnectsPerReconcile = tc.maxConnects
@@ -271,7 +272,7 @@ func TestUnreachableNode(t *testing.T) {
 	endpoint := "http://" + l.Addr().String()
 	_ = l.Close()
 
-	c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 	cr := peerSync(endpoint, threePeers...)
 	r := reconcile(t, c, cr)
 	if r.observeErr == nil {
@@ -287,7 +288,7 @@ func TestUnreachableNode(t *testing.T) {
 func TestConvergence(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.4:0", PendingDelay: -1})
 	clk := newClock()
-	c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, clk, providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), threePeers...)
 	cr.Spec.ForProvider.MaxConnectsPerReconcile = 2
 
@@ -325,7 +326,7 @@ func TestBackoff(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.5:0"})
 	n.Refuse("10.0.1.3:11625")
 	clk := newClock()
-	c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, clk, providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), desired("stellar/v3", "10.0.1.3:11625", ""))
 
 	steps := []struct {
@@ -400,7 +401,7 @@ func TestBackoffDelay(t *testing.T) {
 
 func TestDeletedMakesNoRequest(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.6:0"})
-	c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL(), threePeers...)
 	now := metav1.Now()
 	cr.SetDeletionTimestamp(&now)
@@ -427,7 +428,7 @@ func TestStateReason(t *testing.T) {
 
 func TestParseTarget(t *testing.T) {
 	cases := map[string]struct {
-		peer    v1alpha1.DesiredPeer
+		peer    forprovider.DesiredPeer
 		want    string
 		wantErr bool
 	}{
@@ -439,6 +440,8 @@ func TestParseTarget(t *testing.T) {
 		"BadPort":      {peer: desired("a", "v1:99999", ""), wantErr: true},
 		"BadIP":        {peer: desired("a", "v1:1", "not-an-ip"), wantErr: true},
 		"EmptyAddress": {peer: desired("a", "", ""), wantErr: true},
+		"BadHost":      {peer: desired("a", "v1..test:1", ""), wantErr: true},
+		"IPv6NoPort":   {peer: desired("a", "fd00::2", ""), want: "fd00::2 11625 fd00::2"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -19,6 +19,7 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
 )
@@ -94,8 +95,9 @@ func newConnector(t *testing.T, clk *clock, objs ...client.Object) *connector {
 	}
 }
 
-func providerConfig(name string, spec v1alpha1.ProviderConfigSpec) *v1alpha1.ProviderConfig {
-	return &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: name}, Spec: spec}
+// providerConfig is the namespaced ProviderConfig "pc" of the test namespace.
+func providerConfig(spec v1alpha1.ProviderConfigSpec) *v1alpha1.ProviderConfig {
+	return &v1alpha1.ProviderConfig{ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "pc"}, Spec: spec}
 }
 
 func clusterProviderConfig(name string, spec v1alpha1.ProviderConfigSpec) *v1alpha1.ClusterProviderConfig {
@@ -107,18 +109,18 @@ func secret(namespace, name, key, value string) *corev1.Secret {
 }
 
 // peerSync returns a PeerSync for endpoint using the namespaced config "pc".
-func peerSync(endpoint string, peers ...v1alpha1.DesiredPeer) *v1alpha1.PeerSync {
+func peerSync(endpoint string, peers ...forprovider.DesiredPeer) *v1alpha1.PeerSync {
 	cr := &v1alpha1.PeerSync{
 		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.PeerSyncKind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "core-0", UID: "uid-core-0"},
 	}
 	cr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: v1alpha1.ProviderConfigKind, Name: "pc"}
-	cr.Spec.ForProvider = v1alpha1.PeerSyncParameters{AdminEndpoint: endpoint, Peers: peers, RequireState: v1alpha1.DefaultRequireState, MaxConnectsPerReconcile: 10}
+	cr.Spec.ForProvider = forprovider.Parameters{AdminEndpoint: endpoint, Peers: peers, RequireState: forprovider.DefaultRequireState, MaxConnectsPerReconcile: 10}
 	return cr
 }
 
-func desired(name, address, ip string) v1alpha1.DesiredPeer {
-	return v1alpha1.DesiredPeer{Name: name, Address: address, IP: ip}
+func desired(name, address, ip string) forprovider.DesiredPeer {
+	return forprovider.DesiredPeer{Name: name, Address: address, IP: ip}
 }
 
 // result is one reconcile as the managed reconciler would run it.

@@ -14,11 +14,12 @@ import (
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 )
 
 // notInitiating marks a desired peer as one whose side connects.
-func notInitiating(p v1alpha1.DesiredPeer) v1alpha1.DesiredPeer {
+func notInitiating(p forprovider.DesiredPeer) forprovider.DesiredPeer {
 	no := false
 	p.Initiate = &no
 	return p
@@ -43,12 +44,12 @@ func TestGracePeriod(t *testing.T) {
 	at := func(d time.Duration) *time.Duration { return &d }
 	cases := map[string]struct {
 		reason string
-		peers  []v1alpha1.DesiredPeer
+		peers  []forprovider.DesiredPeer
 		steps  []step
 	}{
 		"ConnectedAfterGrace": {
 			reason: "Its side never connects: the initiating peer is connected at once, the other once its grace period ends.",
-			peers:  []v1alpha1.DesiredPeer{v1, v2},
+			peers:  []forprovider.DesiredPeer{v1, v2},
 			steps: []step{
 				{wantConnects: []string{"10.0.1.1:11625"}, wantMissing: []string{"stellar/v1", "stellar/v2"}, wantSince: at(0)},
 				{advance: initiateGrace - time.Second, wantUpToDate: true, wantConnects: []string{"10.0.1.1:11625"}, wantMissing: []string{"stellar/v2"}, wantSince: at(0)},
@@ -58,7 +59,7 @@ func TestGracePeriod(t *testing.T) {
 		},
 		"ItsSideConnects": {
 			reason: "Its side connects within the grace period: never connected from here; dropped later, it gets a new grace period.",
-			peers:  []v1alpha1.DesiredPeer{v2},
+			peers:  []forprovider.DesiredPeer{v2},
 			steps: []step{
 				{wantUpToDate: true, wantMissing: []string{"stellar/v2"}, wantSince: at(0)},
 				{advance: 10 * time.Second, before: func(n *coresim.Node) { n.AddInbound("10.0.1.2:11625", "GV2") }, wantUpToDate: true},
@@ -69,7 +70,7 @@ func TestGracePeriod(t *testing.T) {
 		},
 		"DefaultInitiates": {
 			reason: "A desired peer without initiate, as in a hand-written PeerSync, is connected at once.",
-			peers:  []v1alpha1.DesiredPeer{desired("stellar/v2", "10.0.1.2:11625", "")},
+			peers:  []forprovider.DesiredPeer{desired("stellar/v2", "10.0.1.2:11625", "")},
 			steps: []step{
 				{wantConnects: []string{"10.0.1.2:11625"}, wantMissing: []string{"stellar/v2"}},
 			},
@@ -80,7 +81,7 @@ func TestGracePeriod(t *testing.T) {
 			n := startNode(t, coresim.Options{Addr: "127.0.0.9:0"})
 			clk := newClock()
 			start := clk.Now()
-			c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, clk, providerConfig(loopbackConfig()))
 			cr := peerSync(n.URL(), tc.peers...)
 			for i, s := range tc.steps {
 				clk.Advance(s.advance)
@@ -140,7 +141,7 @@ func TestNoRedundantConnectWhenAllActAtOnce(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			clk := newClock()
-			c := newConnector(t, clk, providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, clk, providerConfig(loopbackConfig()))
 			fabric := coresim.NewFabric()
 			nodes := make([]*coresim.Node, len(names))
 			peerAddress := func(i int) string { return fmt.Sprintf("127.0.2.%d:11625", i+1) }
@@ -150,7 +151,7 @@ func TestNoRedundantConnectWhenAllActAtOnce(t *testing.T) {
 			}
 			crs := make([]*v1alpha1.PeerSync, len(names))
 			for i, self := range names {
-				var ps []v1alpha1.DesiredPeer
+				var ps []forprovider.DesiredPeer
 				for j, peer := range names {
 					if i == j {
 						continue
@@ -311,10 +312,10 @@ func TestPollIntervalHook(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cr := peerSync("http://127.0.0.1:11626", desired("a", "a:11625", ""), desired("b", "b:11625", ""),
-				v1alpha1.DesiredPeer{Name: "c", Address: "c:11625", Initiate: &no})
+				forprovider.DesiredPeer{Name: "c", Address: "c:11625", Initiate: &no})
 			cr.SetManagementPolicies(tc.policies)
 			at := &cr.Status.AtProvider
-			at.State = v1alpha1.DefaultRequireState
+			at.State = forprovider.DefaultRequireState
 			if tc.state != "" {
 				at.State = tc.state
 			}

@@ -1,14 +1,14 @@
 package peersync
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
-	"strconv"
 	"strings"
 
-	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
+	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/provider/netguard"
 )
@@ -43,22 +43,18 @@ type peerState struct {
 	dialHost string
 }
 
-func parseTarget(p v1alpha1.DesiredPeer) (target, error) {
-	host, portText, err := net.SplitHostPort(p.Address)
+// parseTarget reads a desired peer with the parser the node step formats
+// its addresses for (peers.ParseAddress); an address without a port means
+// core's default peer port.
+func parseTarget(p forprovider.DesiredPeer) (target, error) {
+	a, err := peers.ParseAddress(p.Address)
 	if err != nil {
-		// An address without a port means core's default peer port.
-		host, portText = strings.Trim(p.Address, "[]"), strconv.Itoa(stellarcore.DefaultPeerPort)
+		return target{}, fmt.Errorf("peer %s: invalid address: %w", p.Name, err)
 	}
-	port, err := strconv.Atoi(portText)
-	if err != nil || port < 1 || port > 65535 {
-		return target{}, fmt.Errorf("peer %s: invalid port in address %q", p.Name, p.Address)
-	}
-	if host == "" {
-		return target{}, fmt.Errorf("peer %s: no host in address %q", p.Name, p.Address)
-	}
-	t := target{name: p.Name, host: host, port: port, initiate: p.Initiate == nil || *p.Initiate}
-	if ip, err := netip.ParseAddr(host); err == nil {
-		t.ip = ip.Unmap()
+	t := target{name: p.Name, host: a.Host, port: cmp.Or(a.Port, peers.DefaultPeerPort), initiate: p.Initiate == nil || *p.Initiate}
+	if a.IP != "" {
+		t.host = a.IP
+		t.ip = netip.MustParseAddr(a.IP).Unmap()
 	}
 	if p.IP != "" {
 		ip, err := netip.ParseAddr(p.IP)
@@ -81,9 +77,9 @@ func normalize(address string) string {
 	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
 }
 
-func addressesOf(peers []stellarcore.Peer, more []string) addressSet {
+func addressesOf(list []stellarcore.Peer, more []string) addressSet {
 	s := addressSet{}
-	for _, p := range peers {
+	for _, p := range list {
 		s[normalize(p.Address)] = true
 	}
 	for _, a := range more {
@@ -95,9 +91,9 @@ func addressesOf(peers []stellarcore.Peer, more []string) addressSet {
 // observePeers classifies each desired peer against core's peer lists, in
 // either direction. A host name is resolved only when the IP is not known
 // or does not match.
-func observePeers(ctx context.Context, r netguard.Resolver, targets []target, peers stellarcore.Peers) []peerState {
-	auth := addressesOf(append(append([]stellarcore.Peer(nil), peers.AuthenticatedInbound...), peers.AuthenticatedOutbound...), nil)
-	pend := addressesOf(nil, append(append([]string(nil), peers.PendingInbound...), peers.PendingOutbound...))
+func observePeers(ctx context.Context, r netguard.Resolver, targets []target, live stellarcore.Peers) []peerState {
+	auth := addressesOf(append(append([]stellarcore.Peer(nil), live.AuthenticatedInbound...), live.AuthenticatedOutbound...), nil)
+	pend := addressesOf(nil, append(append([]string(nil), live.PendingInbound...), live.PendingOutbound...))
 
 	lookup := func(ip netip.Addr, port int) presence {
 		key := netip.AddrPortFrom(ip, uint16(port)).String()
@@ -117,7 +113,7 @@ func observePeers(ctx context.Context, r netguard.Resolver, targets []target, pe
 			s.presence = lookup(t.ip, t.port)
 			s.dialHost = t.ip.String()
 		}
-		if s.presence == missing && !isIP(t.host) {
+		if s.presence == missing && !peers.IsIP(t.host) {
 			ips, err := r.LookupNetIP(ctx, "ip", t.host)
 			if err == nil {
 				s.presence, s.dialHost = bestOf(ips, t, lookup)
@@ -150,9 +146,4 @@ func bestOf(ips []netip.Addr, t target, lookup func(netip.Addr, int) presence) (
 		dial = firstV4
 	}
 	return best, dial
-}
-
-func isIP(host string) bool {
-	_, err := netip.ParseAddr(host)
-	return err == nil
 }

@@ -187,7 +187,7 @@ func TestObserveQuorum(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(n)
 			}
-			c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+			c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 			cr := peerSync(n.URL())
 			r := reconcile(t, c, cr)
 			if r.connectErr != nil {
@@ -216,7 +216,7 @@ func TestObserveQuorum(t *testing.T) {
 // is not, so status never shows an old quorum as current.
 func TestQuorumForgottenOutOfSync(t *testing.T) {
 	n := startNode(t, coresim.Options{Addr: "127.0.0.7:0", Quorum: threeValidators()})
-	c := newConnector(t, newClock(), providerConfig("pc", loopbackConfig()))
+	c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 	cr := peerSync(n.URL())
 	if r := reconcile(t, c, cr); r.observeErr != nil || cr.Status.AtProvider.Quorum == nil {
 		t.Fatalf("synced reconcile: %+v, quorum %+v", r, cr.Status.AtProvider.Quorum)
@@ -243,7 +243,7 @@ func TestQuorumPollsWriteNothing(t *testing.T) {
 	// attempts, which write their backoff, are not this test's subject.
 	cr := peerSync(n.URL(), desired("bob", "validator-2.stellar.test:11625", "10.0.1.2"))
 	cr.TypeMeta = metav1.TypeMeta{}
-	fc, w := countingClient(t, nil, cr, providerConfig("pc", loopbackConfig()))
+	fc, w := countingClient(t, nil, cr, providerConfig(loopbackConfig()))
 	events := record.NewFakeRecorder(100)
 	r := newReconciler(fakeManager{client: fc, scheme: newScheme(t), events: events}, controller.DefaultOptions(), Deps{Dial: reportingDial(t), Resolver: testResolver, Now: clk.Now})
 	req := crreconcile.Request{NamespacedName: client.ObjectKeyFromObject(cr)}

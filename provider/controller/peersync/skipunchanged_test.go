@@ -294,7 +294,7 @@ func TestPollsWriteNothing(t *testing.T) {
 		desired("validator-1", "validator-1.stellar.test:11625", "10.0.1.1"),
 		desired("validator-2", "validator-2.stellar.test:11625", "10.0.1.2"))
 	cr.TypeMeta = metav1.TypeMeta{}
-	fc, w := countingClient(t, nil, cr, providerConfig("pc", loopbackConfig()))
+	fc, w := countingClient(t, nil, cr, providerConfig(loopbackConfig()))
 	events := record.NewFakeRecorder(100)
 	o := controller.DefaultOptions()
 	r := newReconciler(fakeManager{client: fc, scheme: newScheme(t), events: events}, o, Deps{Dial: reportingDial(t), Resolver: testResolver, Now: clk.Now})

@@ -18,11 +18,7 @@ const initiateGrace = 30 * time.Second
 type waits map[string]v1alpha1.PeerWait
 
 func waitsOf(records []v1alpha1.PeerWait) waits {
-	w := waits{}
-	for _, r := range records {
-		w[r.Peer] = r
-	}
-	return w
+	return byPeer(records, func(r v1alpha1.PeerWait) string { return r.Peer })
 }
 
 // track records that peer is missing, keeping when it was first seen so:
@@ -47,13 +43,7 @@ func (w waits) holding(s peerState, now time.Time) bool {
 
 // records returns the waits in the desired peers' order, for a stable status.
 func (w waits) records(order []string) []v1alpha1.PeerWait {
-	var out []v1alpha1.PeerWait
-	for _, peer := range order {
-		if r, ok := w[peer]; ok {
-			out = append(out, r)
-		}
-	}
-	return out
+	return inOrder(w, order)
 }
 
 // graceLeft is the time until the first grace period still running ends.

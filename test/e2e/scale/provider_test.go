@@ -14,10 +14,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	corev1alpha1 "github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
+	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	fnv1alpha1 "github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
+	"github.com/stellarpeers/stellar-peers/internal/rendezvous"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -42,7 +43,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	n := fleetSize
 	// The node step's defaults: NodeInput maxPeers and maxConnectsPerReconcile.
 	maxPeers := envInt("SCALE_MAX_PEERS", fnv1alpha1.DefaultMaxPeers)
-	maxConnects := envInt("SCALE_MAX_CONNECTS", corev1alpha1.DefaultMaxConnectsPerReconcile)
+	maxConnects := envInt("SCALE_MAX_CONNECTS", forprovider.DefaultMaxConnectsPerReconcile)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
 
@@ -198,7 +199,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 }
 
 // peerSyncFor is the PeerSync the node step composes for node in a directory listing all nodes: its fan-out of
-// maxPeers validators, each marked with whether this node initiates (peers.Fanout and peers.Chooses, as in
+// maxPeers validators, each marked with whether this node initiates (rendezvous.Fanout and rendezvous.Chooses, as in
 // fn/node_spec.go).
 func peerSyncFor(node *harness.SimNode, all []*harness.SimNode, maxPeers, maxConnects int) (*unstructured.Unstructured, []int) {
 	self := node.Namespace + "/" + node.Name
@@ -211,11 +212,11 @@ func peerSyncFor(node *harness.SimNode, all []*harness.SimNode, maxPeers, maxCon
 		}
 	}
 	slices.SortFunc(others, func(a, b peers.Peer) int { return cmp.Compare(a.Key(), b.Key()) })
-	fanout := peers.Fanout(self, others, maxPeers)
+	fanout := rendezvous.Fanout(self, others, maxPeers)
 	desired, indices := make([]any, len(fanout)), make([]int, len(fanout))
 	for i, p := range fanout {
 		indices[i] = index[p.Key()]
-		initiate := !peers.Chooses(p.Key(), self, others, maxPeers) || self < p.Key()
+		initiate := !rendezvous.Chooses(p.Key(), self, others, maxPeers) || self < p.Key()
 		desired[i] = map[string]any{
 			"name":     p.Key(),
 			"address":  fmt.Sprintf("%s:%d", hosts[p.Key()], harness.PeerPort),

@@ -1,8 +1,11 @@
-package peers
+// Package rendezvous picks the peers each node keeps connections to, by rendezvous hashing of the pair.
+package rendezvous
 
 import (
 	"cmp"
 	"slices"
+
+	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
 // A directory of N validators would have each node's PeerSync keep N-1
@@ -42,7 +45,7 @@ func rankedBefore(self, a, b string) bool {
 // Fanout returns the peers among candidates that the node keyed self keeps
 // connections to: external peers always, and of the others the k whose pair
 // with self ranks first. candidates keep their order; k < 1 means all.
-func Fanout(self string, candidates []Peer, k int) []Peer {
+func Fanout(self string, candidates []peers.Peer, k int) []peers.Peer {
 	type ranked struct {
 		index int
 		key   string
@@ -64,7 +67,7 @@ func Fanout(self string, candidates []Peer, k int) []Peer {
 	for _, r := range internal[:k] {
 		keep[r.index] = true
 	}
-	out := make([]Peer, 0, k)
+	out := make([]peers.Peer, 0, k)
 	for i, p := range candidates {
 		if p.External || keep[i] {
 			out = append(out, p)
@@ -76,7 +79,7 @@ func Fanout(self string, candidates []Peer, k int) []Peer {
 // Chooses reports whether the node keyed self has the node keyed other among
 // its k first-ranked peers, when its candidates are members (external peers
 // and self itself, if listed, are skipped). k < 1 means it chooses every peer.
-func Chooses(self, other string, members []Peer, k int) bool {
+func Chooses(self, other string, members []peers.Peer, k int) bool {
 	if k < 1 {
 		return true
 	}

@@ -1,4 +1,6 @@
-package peers
+// Package wire decodes Crossplane's RunFunctionRequests from the protobuf wire, keeping only the fields of
+// required objects that the function reads.
+package wire
 
 import (
 	"errors"
@@ -17,17 +19,6 @@ import (
 // keeps only those fields of its object (a value that is not an object is kept
 // whole, so that readers see exactly what they would have seen).
 type FieldSet map[string]FieldSet
-
-// NodeFields are the fields of a node object that Extract, Identity, Describe
-// and a label selector read. Extraction from an object decoded with them is
-// the same as from the whole object.
-var NodeFields = FieldSet{
-	"apiVersion": nil,
-	"kind":       nil,
-	"metadata":   {"name": nil, "namespace": nil, "labels": nil},
-	"spec":       {"network": nil, "networkPassphrase": nil, "nodeType": nil, "suspended": nil, "peerPort": nil, "publicAddress": nil},
-	"status":     {"peer": nil},
-}
 
 // Wire field numbers of google.protobuf.Struct and Value, fixed by the
 // protobuf well-known types.
@@ -161,7 +152,7 @@ func (d *Decoder) Struct(b []byte, keep FieldSet) (*structpb.Struct, error) {
 	return s, nil
 }
 
-// decodeValue decodes a google.protobuf.Value, pruning an object value to
+// value decodes a google.protobuf.Value, pruning an object value to
 // keep; a nil keep keeps it whole.
 func (d *Decoder) value(b []byte, keep FieldSet) (*structpb.Value, error) {
 	if keep != nil {
@@ -195,7 +186,7 @@ const (
 	valueBoolNumber   protowire.Number = 4
 )
 
-// scalarValue decodes a Value that is exactly one scalar field; anything else
+// scalar decodes a Value that is exactly one scalar field; anything else
 // (objects, lists, repeated or unknown fields, invalid UTF-8) is left to
 // proto.Unmarshal.
 func (d *Decoder) scalar(b []byte) (*structpb.Value, bool) {
@@ -246,7 +237,7 @@ func (d *Decoder) scalar(b []byte) (*structpb.Value, bool) {
 	return v, true
 }
 
-// decodeWholeStruct decodes a Struct with all its fields.
+// wholeStruct decodes a Struct with all its fields.
 func (d *Decoder) wholeStruct(b []byte) (*structpb.Struct, error) {
 	s := take(&d.structs)
 	s.Fields = map[string]*structpb.Value{}

@@ -1,4 +1,4 @@
-package peers
+package rendezvous
 
 import (
 	"cmp"
@@ -7,23 +7,25 @@ import (
 	"testing"
 
 	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/stellarpeers/stellar-peers/internal/peers"
 )
 
 // fleet is a directory of n validators spread over 10 namespaces, sorted as the directory sorts them, without
 // the node keyed skip.
-func fleet(n int, skip string) []Peer {
-	var out []Peer
+func fleet(n int, skip string) []peers.Peer {
+	var out []peers.Peer
 	for i := range n {
-		p := Peer{Namespace: fmt.Sprintf("team-%02d", i%10), Name: fmt.Sprintf("validator-%04d", i), Port: 11625}
+		p := peers.Peer{Namespace: fmt.Sprintf("team-%02d", i%10), Name: fmt.Sprintf("validator-%04d", i), Port: 11625}
 		if p.Key() != skip {
 			out = append(out, p)
 		}
 	}
-	slices.SortFunc(out, func(a, b Peer) int { return cmp.Compare(a.Key(), b.Key()) })
+	slices.SortFunc(out, func(a, b peers.Peer) int { return cmp.Compare(a.Key(), b.Key()) })
 	return out
 }
 
-func keys(ps []Peer) []string {
+func keys(ps []peers.Peer) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {
 		out[i] = p.Key()
@@ -32,10 +34,10 @@ func keys(ps []Peer) []string {
 }
 
 func TestFanoutSmallDirectoryKeepsAll(t *testing.T) {
-	external := Peer{Name: "sdf-1", Host: "core-live-a.stellar.org", Port: 11625, External: true}
+	external := peers.Peer{Name: "sdf-1", Host: "core-live-a.stellar.org", Port: 11625, External: true}
 	cases := map[string]struct {
 		reason     string
-		candidates []Peer
+		candidates []peers.Peer
 		k          int
 	}{
 		"AtTheCap":     {reason: "A directory within the fan-out is a full mesh, as before.", candidates: fleet(9, "team-00/validator-0000"), k: 8},
@@ -53,7 +55,7 @@ func TestFanoutSmallDirectoryKeepsAll(t *testing.T) {
 
 func TestFanoutLargeDirectory(t *testing.T) {
 	const n, k = 300, 8
-	external := Peer{Name: "sdf-1", Host: "core-live-a.stellar.org", Port: 11625, External: true}
+	external := peers.Peer{Name: "sdf-1", Host: "core-live-a.stellar.org", Port: 11625, External: true}
 	all := fleet(n, "")
 	chosen := map[[2]string]bool{}
 	for _, self := range all {
@@ -62,7 +64,7 @@ func TestFanoutLargeDirectory(t *testing.T) {
 		if len(got) != k+1 || got[len(got)-1] != external {
 			t.Fatalf("%s: Fanout kept %d peers, want %d and the external one last: %v", self.Key(), len(got), k+1, keys(got))
 		}
-		if !slices.IsSortedFunc(got[:k], func(a, b Peer) int { return cmp.Compare(a.Key(), b.Key()) }) {
+		if !slices.IsSortedFunc(got[:k], func(a, b peers.Peer) int { return cmp.Compare(a.Key(), b.Key()) }) {
 			t.Errorf("%s: Fanout changed the directory's order: %v", self.Key(), keys(got))
 		}
 		if again := Fanout(self.Key(), candidates, k); !gocmp.Equal(keys(got), keys(again)) {
@@ -104,7 +106,7 @@ func TestFanoutLargeDirectory(t *testing.T) {
 
 func TestFanoutStableWhenAValidatorJoins(t *testing.T) {
 	const n, k = 200, 8
-	joiner := Peer{Namespace: "team-99", Name: "validator-new", Port: 11625}
+	joiner := peers.Peer{Namespace: "team-99", Name: "validator-new", Port: 11625}
 	for _, self := range fleet(n, "") {
 		before := Fanout(self.Key(), fleet(n, self.Key()), k)
 		after := Fanout(self.Key(), append(fleet(n, self.Key()), joiner), k)

@@ -1,5 +1,0 @@
-package peers
-
-import "strconv"
-
-func quote(s string) string { return strconv.Quote(s) }
