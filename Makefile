@@ -544,11 +544,11 @@ kind-xpkg:
 	@$(MAKE) --no-print-directory xpkg XPKG_DIR=$(KIND_XPKG_DIR) PACKAGE_REGISTRY=$(KIND_REGISTRY)/stellarpeers
 
 .PHONY: e2e-kind
-e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(CROSSPLANE_CHART)/.copied $(KIND_RUNCWRAP) kind-images kind-xpkg ## End-to-end tests on a kind cluster built here (starts a Docker engine if none answers).
+e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(KUBE_BIN)/kubectl $(CROSSPLANE_CHART)/.copied $(KIND_RUNCWRAP) kind-images kind-xpkg ## End-to-end tests on a kind cluster built here (starts a Docker engine if none answers).
 	@mkdir -p $(KIND_OUT); \
 	host=$$(hack/kind/docker.sh start $(KIND_OUT)/docker $(KIND_DOCKER_ROOT) $(KIND_RUNCWRAP)) || exit 1; \
 	if [ -n "$$host" ]; then export DOCKER_HOST=$$host; fi; rc=0; \
-	E2E_KIND=$(KIND) E2E_HELM=$(HELM) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) E2E_KIND_NETPOL_MANIFEST=$(CURDIR)/hack/kind/kube-router.yaml \
+	E2E_KIND=$(KIND) E2E_HELM=$(HELM) E2E_CROSSPLANE_CHART=$(CROSSPLANE_CHART) E2E_KIND_KUBECTL=$(KUBE_BIN)/kubectl E2E_KIND_NETPOL_MANIFEST=$(CURDIR)/hack/kind/kube-router.yaml \
 	E2E_KIND_NODE_IMAGE=$(KIND_NODE_IMAGE) E2E_KIND_NODE_REF=$(KIND_NODE_REF) E2E_KIND_ETCD_TAG=$(ETCD_IMAGE_TAG) \
 	E2E_KIND_IMAGES="$(KIND_KUBE_ROUTER_IMAGE) $(KIND_CROSSPLANE_IMAGE) $(KIND_CORESIM_IMAGE)" \
 	E2E_KIND_REGISTRY_IMAGE=$(KIND_REGISTRY_IMAGE) E2E_KIND_REGISTRY=$(KIND_REGISTRY) \

@@ -94,7 +94,7 @@ func TestConnectDeletedWithEndpointGone(t *testing.T) {
 	spec := v1alpha1.ProviderConfigSpec{AllowedEndpoints: v1alpha1.EndpointAllowlist{
 		CIDRs: []string{"10.244.0.0/16"}, HostSuffixes: []string{".{namespace}.svc.cluster.local"},
 	}}
-	c := newConnector(t, newClock(), providerConfig("pc", spec))
+	c := newConnector(t, newClock(), providerConfig(spec))
 	cr := peerSync("http://gone.stellar.svc.cluster.local:11626", threePeers...)
 	now := metav1.Now()
 	cr.SetDeletionTimestamp(&now)

@@ -38,6 +38,7 @@ const (
 	envHelm           = "E2E_HELM"                    // the pinned helm binary
 	envChart          = "E2E_CROSSPLANE_CHART"        // Crossplane's Helm chart from the pinned module
 	envCrossplaneCLI  = "E2E_CROSSPLANE_CLI"          // the pinned crossplane CLI (xpkg push, xpkg install)
+	envKubectl        = "E2E_KIND_KUBECTL"            // the pinned kubectl, for the README's install sequence
 	envNetpol         = "E2E_KIND_NETPOL_MANIFEST"    // kube-router's network policy DaemonSet, our image
 	envNodeImage      = "E2E_KIND_NODE_IMAGE"         // the node image tarball
 	envNodeRef        = "E2E_KIND_NODE_REF"           // its reference
@@ -138,7 +139,7 @@ func unavailable() string {
 	if out, err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").CombinedOutput(); err != nil {
 		return fmt.Sprintf("no Docker engine answers (docker info: %s)", strings.TrimSpace(string(out)))
 	}
-	for _, v := range []string{envKind, envHelm, envChart, envCrossplaneCLI, envNetpol, envNodeImage, envRegistryImage,
+	for _, v := range []string{envKind, envHelm, envChart, envCrossplaneCLI, envKubectl, envNetpol, envNodeImage, envRegistryImage,
 		envFunctionXpkg, envProviderXpkg, envConfigXpkg} {
 		if p := os.Getenv(v); p == "" {
 			return v + " is not set: run `make e2e-kind`, which builds the pinned tools, the images and the packages"

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -14,6 +16,7 @@ import (
 	"sigs.k8s.io/e2e-framework/pkg/envconf"
 
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+	"github.com/stellarpeers/stellar-peers/test/readme"
 )
 
 // pkg is one of our packages, as a user installs it.
@@ -42,33 +45,47 @@ func crossplaneCLI(ctx context.Context, cfg *envconf.Config, args ...string) err
 	return nil
 }
 
-// installPackages pushes our three packages to the registry with `crossplane xpkg push` and installs them with
-// `crossplane xpkg install` as the README's install section says: the Function and the Provider under the names the
-// Compositions call (a dependency Crossplane installs itself is named after its repository,
-// stellarpeers-function-stellar-peers), then the Configuration, whose dependencies Crossplane resolves against them
-// by package source. The node pulls the runtimes from the registry. Then our aggregated ClusterRole, which
-// Crossplane needs to compose StatefulSets, NetworkPolicies and the rest (a Configuration cannot carry RBAC).
+// installPackages pushes our three packages to the registry with `crossplane xpkg push`, then runs the README's
+// install sequence ("Install and upgrade, step by step") as users copy it, with REGISTRY set to the registry and the
+// pinned kubectl and crossplane CLI on PATH, up to where it applies the examples (the scenarios bring their own
+// claims and provider config): the ClusterRole, the Function and the Provider under the names the Compositions call,
+// then the Configuration, whose dependencies Crossplane resolves against them by package source, and the waits for
+// every CRD and XRD. The node pulls the runtimes from the registry.
 func installPackages(ctx context.Context, cfg *envconf.Config) (context.Context, error) {
 	for _, p := range packages {
 		if err := crossplaneCLI(ctx, cfg, "xpkg", "push", "--package-files", os.Getenv(p.env), p.ref()); err != nil {
 			return ctx, err
 		}
 	}
-	// One at a time, each healthy before the next: the Configuration comes last, so that its dependencies are
-	// found installed.
-	for _, p := range packages {
-		if err := crossplaneCLI(ctx, cfg, "xpkg", "install", strings.ToLower(p.kind), p.ref(), p.name); err != nil {
-			return ctx, err
+	script, err := readme.InstallScript(repoPath("README.md"))
+	if err != nil {
+		return ctx, err
+	}
+	var run []string
+	for _, c := range readme.Commands(script) {
+		if strings.Contains(c, "examples/providerconfig") {
+			break
 		}
+		if strings.HasPrefix(c, "REGISTRY=") {
+			c = "REGISTRY=" + os.Getenv(envRegistry) + "/stellarpeers"
+		}
+		run = append(run, c)
+	}
+	if len(run) == 0 || !slices.ContainsFunc(run, func(c string) bool { return strings.HasPrefix(c, "crossplane xpkg install configuration") }) {
+		return ctx, fmt.Errorf("cannot find the install sequence in the README: %q", run)
+	}
+	cmd := exec.CommandContext(ctx, "bash", "-euo", "pipefail", "-c", strings.Join(run, "\n")) //nolint:gosec // the README's own commands.
+	cmd.Dir = repoPath()
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+cfg.KubeconfigFile(),
+		"PATH="+filepath.Dir(os.Getenv(envKubectl))+":"+filepath.Dir(os.Getenv(envCrossplaneCLI))+":"+os.Getenv("PATH"))
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return ctx, fmt.Errorf("cannot run the README's install sequence: %w:\n%s", err, out)
+	}
+	for _, p := range packages {
 		if err := waitHealthy(ctx, p); err != nil {
 			return ctx, err
 		}
-	}
-	if err := cp.WaitForXRDs(ctx, harness.XRDNodes, harness.XRDDirectories); err != nil {
-		return ctx, err
-	}
-	if err := cp.ApplyFiles(ctx, repoPath("examples", "rbac", "clusterrole.yaml")); err != nil {
-		return ctx, err
 	}
 	return ctx, nil
 }
