@@ -19,6 +19,11 @@ start)
 		echo "${DOCKER_HOST:-}"
 		exit 0
 	fi
+	# Ours, kept running by an earlier run (E2E_KIND_KEEP): use it, and leave the record of who started it.
+	if DOCKER_HOST=unix://$sock docker info >/dev/null 2>&1; then
+		echo "unix://$sock"
+		exit 0
+	fi
 	if ! command -v dockerd >/dev/null; then
 		echo "e2e-kind: installing Debian's docker.io (dockerd, containerd, runc)" >&2
 		DEBIAN_FRONTEND=noninteractive apt-get install -y docker.io >"$state/apt.log" 2>&1 ||
