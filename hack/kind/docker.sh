@@ -58,9 +58,12 @@ stop)
 	[ -f "$state/started" ] || exit 0
 	if [ -f "$state/docker.pid" ]; then
 		pid=$(cat "$state/docker.pid")
+		# dockerd bind-mounts its data root onto itself and leaves that mount behind: read where it is first.
+		root=$(tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | sed -n '/^--data-root$/{n;p}')
 		kill "$pid" 2>/dev/null || true
 		# dockerd stops its containerd and shims itself; wait so the next run finds the data root free.
 		for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+		while [ -n "$root" ] && mountpoint -q "$root"; do umount "$root"; done
 	fi
 	rm -f "$state/started"
 	;;
