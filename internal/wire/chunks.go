@@ -2,6 +2,7 @@ package wire
 
 import (
 	"encoding/binary"
+	"errors"
 	"io"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -94,7 +95,19 @@ type wireField struct {
 func (c *chunks) value(f wireField) chunks { return c.sub(f.hdr, f.size-f.hdr) }
 
 // field returns the header of the next field, without reading it.
-func (c *chunks) field() (wireField, error) {
+func (c *chunks) field() (wireField, error) { return c.fieldAt(0) }
+
+// maxGroupDepth is protowire's own limit on nested groups.
+const maxGroupDepth = 10000
+
+var (
+	errGroupDepth    = errors.New("groups nested too deeply")
+	errEndGroup      = errors.New("end of a group that was not started")
+	errGroupMismatch = errors.New("mismatching end group")
+)
+
+// fieldAt is field within depth groups.
+func (c *chunks) fieldAt(depth int) (wireField, error) {
 	b := c.peek(2 * binary.MaxVarintLen64) // a tag and a length
 	num, typ, n := protowire.ConsumeTag(b)
 	if n < 0 {
@@ -123,16 +136,50 @@ func (c *chunks) field() (wireField, error) {
 		}
 		f.hdr += m
 		size = int(l)
-	default: // groups, and invalid types: rare enough to join the rest
-		m := protowire.ConsumeFieldValue(num, typ, c.peek(c.left)[n:])
-		if m < 0 {
-			return wireField{}, protowire.ParseError(m)
+	case protowire.StartGroupType:
+		m, err := c.groupSize(num, n, depth+1)
+		if err != nil {
+			return wireField{}, err
 		}
 		size = m
+	case protowire.EndGroupType:
+		return wireField{}, errEndGroup
+	default:
+		return wireField{}, protowire.ParseError(protowire.ConsumeFieldValue(num, typ, nil))
 	}
 	f.size = f.hdr + size
 	if f.size > c.left {
 		return wireField{}, io.ErrUnexpectedEOF
 	}
 	return f, nil
+}
+
+// groupSize is the size of a group's fields and end tag after its start tag
+// of hdr bytes. It reads the group field by field: reading all that is left
+// for each group, as protowire.ConsumeFieldValue would need, made a request
+// of many groups in small pieces cost the square of its size.
+func (c *chunks) groupSize(num protowire.Number, hdr, depth int) (int, error) {
+	if depth > maxGroupDepth {
+		return 0, errGroupDepth
+	}
+	g := *c
+	g.skip(hdr)
+	size := 0
+	for {
+		endNum, typ, n := protowire.ConsumeTag(g.peek(binary.MaxVarintLen64))
+		switch {
+		case n < 0:
+			return 0, protowire.ParseError(n)
+		case typ == protowire.EndGroupType && endNum != num:
+			return 0, errGroupMismatch
+		case typ == protowire.EndGroupType:
+			return size + n, nil
+		}
+		f, err := g.fieldAt(depth)
+		if err != nil {
+			return 0, err
+		}
+		size += f.size
+		g.skip(f.size)
+	}
 }
