@@ -561,3 +561,13 @@ e2e-kind: $(KIND) $(HELM) $(CROSSPLANE_CLI) $(KUBE_BIN)/kubectl $(CROSSPLANE_CHA
 	E2E_KIND_CONFIGURATION_XPKG=$(KIND_XPKG_DIR)/$(notdir $(CONFIGURATION_XPKG)) \
 		go test -tags kind -count=1 -timeout 40m -v -run '$(KIND_RUN)' ./test/e2e/kind/... || rc=$$?; \
 	if [ -z "$${E2E_KIND_KEEP:-}" ]; then hack/kind/docker.sh stop $(KIND_OUT)/docker; fi; exit $$rc
+
+# `make demo`'s story on the kind cluster: the discovery loop of make e2e-kind, showing the peers ConfigMap and each
+# node's config, core state, PeerSync and connections as it goes (the test's "demo:" lines); the full log is kept.
+.PHONY: demo-kind
+demo-kind: ## Show peer discovery on a kind cluster built here (make e2e-kind's TestDiscoveryLoop, its tables).
+	@mkdir -p $(KIND_OUT); rc=0; \
+	$(MAKE) --no-print-directory e2e-kind KIND_RUN=TestDiscoveryLoop > $(KIND_OUT)/demo.log 2>&1 || rc=$$?; \
+	sed -nE 's/^ +demo: ?//p; s/^ +[a-z_]+_test\.go:[0-9]+: ((first sync|convergence|connects for).*)/   \1/p; s/^(setup: .*)/   \1/p' $(KIND_OUT)/demo.log; \
+	if [ $$rc -ne 0 ]; then grep -E -- '--- FAIL|_test\.go:[0-9]+: ' $(KIND_OUT)/demo.log | tail -n 20; echo "log: $(KIND_OUT)/demo.log"; fi; \
+	exit $$rc

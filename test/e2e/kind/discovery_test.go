@@ -48,6 +48,7 @@ func TestDiscoveryLoop(t *testing.T) {
 	assertPeerSyncsHealthy(ctx, t, append(slices.Clone(validators), watcher))
 	assertNeverDialed(ctx, t, validators, watcher)
 	assertNoRedundantConnects(ctx, t, append(slices.Clone(validators), watcher))
+	logTable(ctx, t, "3 validators in 2 namespaces and a watcher, each a StatefulSet of the simulated stellar-core", append(slices.Clone(validators), watcher))
 
 	// A fourth validator joins: it appears in the directory and every config, and the live cores connect to it.
 	dave := node{"team-b", "dave", "Validator"}
@@ -63,6 +64,7 @@ func TestDiscoveryLoop(t *testing.T) {
 	t.Logf("convergence: %d ms (claim created -> pod running, listed everywhere, every validator connected to it)", time.Since(start).Milliseconds())
 	assertPeerSyncsHealthy(ctx, t, validators)
 	assertNoRedundantConnects(ctx, t, append(slices.Clone(validators), watcher))
+	logTable(ctx, t, "a validator added live: team-b/dave", append(slices.Clone(validators), watcher))
 
 	// A claim deleted: its composed resources are garbage-collected and the directory drops it.
 	carol := validators[2]
