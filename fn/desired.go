@@ -66,3 +66,19 @@ func toMap(v any) (map[string]any, error) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// composedOf is a typed Kubernetes object in the map form composed resources
+// are built in, without what only the API server sets: metadata's
+// creationTimestamp and the status, which encoding/json writes for a typed
+// object even when empty.
+func composedOf(obj any) (map[string]any, error) {
+	m, err := toMap(obj)
+	if err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if meta, ok := m["metadata"].(map[string]any); ok {
+		delete(meta, "creationTimestamp")
+	}
+	return m, nil
+}

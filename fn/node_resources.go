@@ -4,6 +4,11 @@ import (
 	"cmp"
 	"strconv"
 
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
 	"github.com/crossplane/function-sdk-go/errors"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
 
@@ -64,9 +69,17 @@ func initScript(publish bool) string {
 // no PeerSync.
 func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput, n *node, p runPlan) error {
 	k := newNodeKit(n)
+	service, err := k.service()
+	if err != nil {
+		return errors.Wrapf(err, "cannot compose %s", resourceService)
+	}
+	networkPolicy, err := k.networkPolicy()
+	if err != nil {
+		return errors.Wrapf(err, "cannot compose %s", resourceNetworkPolicy)
+	}
 	resources := []composed{
-		{resourceService, k.service(), fnv1.Ready_READY_TRUE},
-		{resourceNetworkPolicy, k.networkPolicy(), fnv1.Ready_READY_TRUE},
+		{resourceService, service, fnv1.Ready_READY_TRUE},
+		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
 	}
 	if p.mode != runNone {
 		resources = append(resources, composed{resourceCoreConfig, map[string]any{
@@ -151,64 +164,76 @@ func (k nodeKit) meta(name string) map[string]any {
 	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": k.labels}
 }
 
+// objectMeta is meta for a typed object.
+func (k nodeKit) objectMeta(name string) metav1.ObjectMeta {
+	labels := make(map[string]string, len(k.labels))
+	for key, v := range k.labels {
+		labels[key], _ = v.(string)
+	}
+	return metav1.ObjectMeta{Name: name, Namespace: k.n.claimNamespace, Labels: labels}
+}
+
+// podLabels is the pod selector for a typed object.
+func (k nodeKit) podLabels() map[string]string {
+	labels := make(map[string]string, len(k.selector))
+	for key, v := range k.selector {
+		labels[key], _ = v.(string)
+	}
+	return labels
+}
+
 // service is headless: each pod gets a stable DNS name. Not-ready pods are
 // published too, because a catching-up node needs its peers.
-func (k nodeKit) service() map[string]any {
+func (k nodeKit) service() (map[string]any, error) {
 	n := k.n
-	ports := []any{port("peer", n.peerPort)}
+	ports := []corev1.ServicePort{servicePort("peer", n.peerPort)}
 	if n.settings.exposeAdminPort {
-		ports = append(ports, port("admin", n.adminPort))
+		ports = append(ports, servicePort("admin", n.adminPort))
 	}
 	if n.history.publish {
-		ports = append(ports, port("history", n.history.port))
+		ports = append(ports, servicePort("history", n.history.port))
 	}
-	return map[string]any{
-		"apiVersion": "v1",
-		"kind":       "Service",
-		"metadata":   k.meta(n.claimName),
-		"spec": map[string]any{
-			"clusterIP":                "None",
-			"publishNotReadyAddresses": true,
-			"selector":                 k.selector,
-			"ports":                    ports,
+	return composedOf(&corev1.Service{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
+		ObjectMeta: k.objectMeta(n.claimName),
+		Spec: corev1.ServiceSpec{
+			ClusterIP:                corev1.ClusterIPNone,
+			PublishNotReadyAddresses: true,
+			Selector:                 k.podLabels(),
+			Ports:                    ports,
 		},
-	}
+	})
 }
 
 // networkPolicy admits the peers and the archive from anywhere, validators
 // outside the cluster included, and the admin port only from the provider's
 // pods in the provider's namespace (both selectors in one peer, so both must
 // match), and only when it listens at all.
-func (k nodeKit) networkPolicy() map[string]any {
+func (k nodeKit) networkPolicy() (map[string]any, error) {
 	n := k.n
-	public := []any{tcp(n.peerPort)}
+	public := []networkingv1.NetworkPolicyPort{policyPort(n.peerPort)}
 	if n.history.publish {
-		public = append(public, tcp(n.history.port))
+		public = append(public, policyPort(n.history.port))
 	}
-	ingress := []any{map[string]any{"ports": public}}
+	ingress := []networkingv1.NetworkPolicyIngressRule{{Ports: public}}
 	if n.settings.exposeAdminPort {
-		ingress = append(ingress, map[string]any{
-			"from": []any{map[string]any{
-				"namespaceSelector": map[string]any{"matchLabels": map[string]any{
-					"kubernetes.io/metadata.name": n.settings.providerNamespace,
-				}},
-				"podSelector": map[string]any{"matchLabels": map[string]any{
-					providerPodLabel: providerPackageMetaName,
-				}},
+		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{
+			From: []networkingv1.NetworkPolicyPeer{{
+				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": n.settings.providerNamespace}},
+				PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{providerPodLabel: providerPackageMetaName}},
 			}},
-			"ports": []any{tcp(n.adminPort)},
+			Ports: []networkingv1.NetworkPolicyPort{policyPort(n.adminPort)},
 		})
 	}
-	return map[string]any{
-		"apiVersion": "networking.k8s.io/v1",
-		"kind":       "NetworkPolicy",
-		"metadata":   k.meta(k.configName),
-		"spec": map[string]any{
-			"podSelector": map[string]any{"matchLabels": k.selector},
-			"policyTypes": []any{"Ingress"},
-			"ingress":     ingress,
+	return composedOf(&networkingv1.NetworkPolicy{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
+		ObjectMeta: k.objectMeta(k.configName),
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: k.podLabels()},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
+			Ingress:     ingress,
 		},
-	}
+	})
 }
 
 // peerSync is the node's PeerSync, or nil when there is nothing to connect: a
@@ -402,14 +427,15 @@ func statefulSetReady(req *fnv1.RunFunctionRequest, n *node) fnv1.Ready {
 	return fnv1.Ready_READY_FALSE
 }
 
-func port(name string, p int) map[string]any {
-	return map[string]any{"name": name, "port": p, "targetPort": p, "protocol": "TCP"}
+func servicePort(name string, p int) corev1.ServicePort {
+	return corev1.ServicePort{Name: name, Port: int32(p), TargetPort: intstr.FromInt32(int32(p)), Protocol: corev1.ProtocolTCP} //nolint:gosec // Ports are checked to be 1-65535.
 }
 
 func containerPort(name string, p int) map[string]any {
 	return map[string]any{"name": name, "containerPort": p, "protocol": "TCP"}
 }
 
-func tcp(p int) map[string]any {
-	return map[string]any{"protocol": "TCP", "port": p}
+func policyPort(p int) networkingv1.NetworkPolicyPort {
+	protocol, port := corev1.ProtocolTCP, intstr.FromInt32(int32(p)) //nolint:gosec // Ports are checked to be 1-65535.
+	return networkingv1.NetworkPolicyPort{Protocol: &protocol, Port: &port}
 }

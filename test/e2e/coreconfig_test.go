@@ -143,19 +143,12 @@ func TestOrganizationIncludesDirectory(t *testing.T) {
 	defer beginScenario(ctx, t, "testnet")()
 	ensureTestnet(ctx, t)
 
-	var org []*harness.SimNode
-	var claims []*unstructured.Unstructured
-	for _, name := range []string{"org-1", "org-2", "org-3"} {
-		n, err := sims.Start("team-c", name, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		claim := n.Claim("Validator", "Testnet")
+	org, claims := startValidators(t, "team-c", "Testnet", "", "org-1", "org-2", "org-3")
+	for _, claim := range claims {
 		_ = unstructured.SetNestedField(claim.Object, "org.e2e.example", "spec", "validator", "homeDomain")
 		_ = unstructured.SetNestedField(claim.Object, "HIGH", "spec", "validator", "quality")
 		_ = unstructured.SetNestedField(claim.Object, true, "spec", "quorum", "includeDirectory")
 		_ = unstructured.SetNestedField(claim.Object, true, "spec", "history", "publish")
-		org, claims = append(org, n), append(claims, claim)
 	}
 	// The first alone: its domain has one HIGH validator.
 	if err := cp.Apply(ctx, claims[0]); err != nil {

@@ -37,18 +37,7 @@ func TestQuorumHealth(t *testing.T) {
 	defer cancel()
 	quorumSetup(ctx, t)
 
-	var validators []*harness.SimNode
-	var claims []*unstructured.Unstructured
-	for _, name := range []string{"ana", "ben", "cid"} {
-		n, err := sims.Start(quorumNamespace, name, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		claim := n.Claim("Validator", "Custom")
-		_ = unstructured.SetNestedField(claim.Object, quorumPassphrase, "spec", "networkPassphrase")
-		validators = append(validators, n)
-		claims = append(claims, claim)
-	}
+	validators, claims := startValidators(t, quorumNamespace, "Custom", quorumPassphrase, "ana", "ben", "cid")
 	for _, n := range validators {
 		set := &coresim.QuorumSet{Threshold: 2}
 		for _, v := range validators {

@@ -5,6 +5,10 @@ package e2e
 import (
 	"context"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
 // beginScenario starts a scenario from a freshly started Crossplane, as on a new install: the scenarios share one
@@ -32,4 +36,25 @@ func beginScenario(ctx context.Context, t *testing.T, directory string) (end fun
 		}
 		t.Logf("circuit breaker: did not trip for directory %s during this scenario", directory)
 	}
+}
+
+// startValidators starts a simulated core for each name in namespace and returns them with their Validator
+// claims on network, not yet applied: a scenario edits and applies them, often all at once as Argo CD would. A
+// Custom network's claims name passphrase.
+func startValidators(t *testing.T, namespace, network, passphrase string, names ...string) ([]*harness.SimNode, []*unstructured.Unstructured) {
+	t.Helper()
+	nodes := make([]*harness.SimNode, 0, len(names))
+	claims := make([]*unstructured.Unstructured, 0, len(names))
+	for _, name := range names {
+		n, err := sims.Start(namespace, name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		claim := n.Claim("Validator", network)
+		if passphrase != "" {
+			_ = unstructured.SetNestedField(claim.Object, passphrase, "spec", "networkPassphrase")
+		}
+		nodes, claims = append(nodes, n), append(claims, claim)
+	}
+	return nodes, claims
 }

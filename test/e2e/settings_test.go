@@ -59,21 +59,9 @@ func TestDirectoryNodeSettings(t *testing.T) {
 		_ = cp.Delete(ctx, directoryGVK, "", settingsDirectory)
 	})
 
-	var validators []*harness.SimNode
-	var claims []*unstructured.Unstructured
-	for _, name := range []string{"sia", "sol", "sven"} {
-		n, err := sims.Start(settingsNamespace, name, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		claim := n.Claim("Validator", "Custom")
-		_ = unstructured.SetNestedField(claim.Object, settingsPassphrase, "spec", "networkPassphrase")
-		if name == "sven" {
-			_ = unstructured.SetNestedMap(claim.Object, map[string]any{"kind": "ProviderConfig", "name": "team-s-core"}, "spec", "providerConfigRef")
-		}
-		validators = append(validators, n)
-		claims = append(claims, claim)
-	}
+	validators, claims := startValidators(t, settingsNamespace, "Custom", settingsPassphrase, "sia", "sol", "sven")
+	// sven's team runs its own ProviderConfig.
+	_ = unstructured.SetNestedMap(claims[2].Object, map[string]any{"kind": "ProviderConfig", "name": "team-s-core"}, "spec", "providerConfigRef")
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()

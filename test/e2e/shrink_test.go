@@ -26,18 +26,7 @@ func TestShrinkGuard(t *testing.T) {
 	if err := cp.ApplyFiles(ctx, "testdata/shrink.yaml"); err != nil {
 		failWithLogs(t, "%v", err)
 	}
-	var nodes []*harness.SimNode
-	var claims []*unstructured.Unstructured
-	for _, name := range []string{"sam", "sid", "sue"} {
-		n, err := sims.Start("team-d", name, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		claim := n.Claim("Validator", "Custom")
-		_ = unstructured.SetNestedField(claim.Object, shrinkPassphrase, "spec", "networkPassphrase")
-		nodes = append(nodes, n)
-		claims = append(claims, claim)
-	}
+	nodes, claims := startValidators(t, "team-d", "Custom", shrinkPassphrase, "sam", "sid", "sue")
 	if err := cp.Apply(ctx, claims...); err != nil {
 		failWithLogs(t, "%v", err)
 	}

@@ -102,41 +102,27 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 			err = fmt.Errorf("%w (logs in %s)", err, runDir)
 		}
 	}()
-	if err := cp.startAPIServer(bins, opts.CRDDirs); err != nil {
-		return cp, err
+	// The components in the order each needs the ones before it.
+	steps := []struct {
+		wanted bool
+		start  func() error
+	}{
+		{true, func() error { return cp.startAPIServer(bins, opts.CRDDirs) }},
+		{opts.ControllerManager, func() error {
+			return cp.startControllerManager(ctx, bins[envKubeControllerManager], opts.RealRBAC)
+		}},
+		{opts.RealRBAC, func() error { return cp.setUpRBAC(ctx) }},
+		{opts.Function, func() error { return cp.startFunction(ctx) }},
+		{opts.Crossplane && opts.RealRBAC, func() error { return cp.startRBACManager(ctx, bins[envCrossplane]) }},
+		{opts.Crossplane, func() error { return cp.startCrossplane(ctx, bins[envCrossplane], opts.CrossplaneArgs) }},
+		{opts.Function, func() error { return cp.registerFunction(ctx) }},
+		{opts.Provider, func() error { return cp.startProvider(ctx, opts.ProviderArgs) }},
 	}
-	if opts.ControllerManager {
-		if err := cp.startControllerManager(ctx, bins[envKubeControllerManager], opts.RealRBAC); err != nil {
-			return cp, err
+	for _, step := range steps {
+		if !step.wanted {
+			continue
 		}
-	}
-	if opts.RealRBAC {
-		if err := cp.setUpRBAC(ctx); err != nil {
-			return cp, err
-		}
-	}
-	if opts.Function {
-		if err := cp.startFunction(ctx); err != nil {
-			return cp, err
-		}
-	}
-	if opts.Crossplane && opts.RealRBAC {
-		if err := cp.startRBACManager(ctx, bins[envCrossplane]); err != nil {
-			return cp, err
-		}
-	}
-	if opts.Crossplane {
-		if err := cp.startCrossplane(ctx, bins[envCrossplane], opts.CrossplaneArgs); err != nil {
-			return cp, err
-		}
-	}
-	if opts.Function {
-		if err := cp.registerFunction(ctx); err != nil {
-			return cp, err
-		}
-	}
-	if opts.Provider {
-		if err := cp.startProvider(ctx, opts.ProviderArgs); err != nil {
+		if err := step.start(); err != nil {
 			return cp, err
 		}
 	}
