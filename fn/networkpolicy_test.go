@@ -27,10 +27,14 @@ func TestNodeNetworkPolicyLimitsAdminPort(t *testing.T) {
 		port := intstr.FromInt32(int32(p)) //nolint:gosec // test ports are small.
 		return networkingv1.NetworkPolicyPort{Protocol: &proto, Port: &port}
 	}
-	fromProvider := func(ns string) []networkingv1.NetworkPolicyPeer {
+	fromProvider := func(ns string, name ...string) []networkingv1.NetworkPolicyPeer {
+		provider := "provider-stellar-core"
+		if len(name) > 0 {
+			provider = name[0]
+		}
 		return []networkingv1.NetworkPolicyPeer{{
 			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": ns}},
-			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"pkg.crossplane.io/provider": "provider-stellar-core"}},
+			PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{"pkg.crossplane.io/provider": provider}},
 		}}
 	}
 	cases := map[string]struct {
@@ -49,6 +53,14 @@ func TestNodeNetworkPolicyLimitsAdminPort(t *testing.T) {
 			want: []networkingv1.NetworkPolicyIngressRule{
 				{Ports: []networkingv1.NetworkPolicyPort{tcp(11625)}},
 				{From: fromProvider("stellar-providers"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
+			},
+		},
+		"ProviderName": {
+			// Installed as a dependency, Crossplane names the Provider after its repository.
+			input: `{"apiVersion": "fn.stellarpeers.io/v1alpha1", "kind": "NodeInput", "providerName": "stellarpeers-provider-stellar-core"}`,
+			want: []networkingv1.NetworkPolicyIngressRule{
+				{Ports: []networkingv1.NetworkPolicyPort{tcp(11625)}},
+				{From: fromProvider("crossplane-system", "stellarpeers-provider-stellar-core"), Ports: []networkingv1.NetworkPolicyPort{tcp(11626)}},
 			},
 		},
 		"AdminPortNotExposed": {

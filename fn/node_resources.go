@@ -220,7 +220,7 @@ func (k nodeKit) networkPolicy() (map[string]any, error) {
 		ingress = append(ingress, networkingv1.NetworkPolicyIngressRule{
 			From: []networkingv1.NetworkPolicyPeer{{
 				NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"kubernetes.io/metadata.name": n.settings.providerNamespace}},
-				PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{providerPodLabel: providerPackageMetaName}},
+				PodSelector:       &metav1.LabelSelector{MatchLabels: map[string]string{providerPodLabel: n.settings.providerName}},
 			}},
 			Ports: []networkingv1.NetworkPolicyPort{policyPort(n.adminPort)},
 		})

@@ -22,15 +22,15 @@ const (
 )
 
 // providerPodLabel is the label Crossplane's package manager puts on every pod
-// of a provider, with the provider package's metadata.name as its value
-// (crossplane/crossplane internal/controller/pkg/revision/runtime_provider.go,
-// providerSelectors): the composed NetworkPolicy admits core's admin port from
-// those pods only. Crossplane sets it whatever the DeploymentRuntimeConfig says,
-// since the Deployment's selector is built from it.
-const (
-	providerPodLabel        = "pkg.crossplane.io/provider"
-	providerPackageMetaName = "provider-stellar-core"
-)
+// of a provider, with the name of the Provider object as its value: the
+// composed NetworkPolicy admits core's admin port from those pods only.
+// Crossplane v1.20 and earlier used the package's metadata.name; v2.4 uses the
+// parent package label, the Provider's own name (crossplane/crossplane v2.4.0
+// internal/controller/pkg/runtime/migration.go, MigrateDeploymentSelector), so
+// the name users install the provider under is a setting (providerName). Seen
+// on kind: a provider Crossplane installs as a dependency is named
+// stellarpeers-provider-stellar-core.
+const providerPodLabel = "pkg.crossplane.io/provider"
 
 // providerConfigRef names the ProviderConfig or ClusterProviderConfig of a
 // node's PeerSync. A namespaced ProviderConfig is looked up in the claim's
@@ -45,6 +45,7 @@ type providerConfigRef struct {
 // spec.providerConfigRef wins over all three.
 type nodeSettings struct {
 	providerNamespace string
+	providerName      string
 	providerConfig    providerConfigRef
 	clusterDomain     string
 	maxPeers          int
@@ -57,6 +58,7 @@ type nodeSettings struct {
 func inputSettings(in *v1alpha1.NodeInput) nodeSettings {
 	s := nodeSettings{
 		providerNamespace: cmp.Or(in.ProviderNamespace, v1alpha1.DefaultProviderNamespace),
+		providerName:      cmp.Or(in.ProviderName, v1alpha1.DefaultProviderName),
 		providerConfig:    providerConfigRef{kind: kindClusterProviderConfig, name: cmp.Or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName)},
 		clusterDomain:     cmp.Or(in.ClusterDomain, peers.DefaultClusterDomain),
 		maxPeers:          v1alpha1.DefaultMaxPeers,
@@ -88,6 +90,13 @@ func (s nodeSettings) withDirectory(dir *structpb.Struct) (nodeSettings, []error
 			bad("providerNamespace", "%q is not a namespace name: %s", v, strings.Join(errs, "; "))
 		} else {
 			s.providerNamespace = v
+		}
+	}
+	if v := structpath.StringOr(nodes, "", "providerName"); v != "" {
+		if errs := validation.IsValidLabelValue(v); len(errs) > 0 {
+			bad("providerName", "%q is not a Provider name: %s", v, strings.Join(errs, "; "))
+		} else {
+			s.providerName = v
 		}
 	}
 	if structpath.Present(nodes, "providerConfigRef") {
@@ -141,6 +150,8 @@ func describeSetting(s nodeSettings, field string) string {
 	switch field {
 	case "providerNamespace":
 		return s.providerNamespace
+	case "providerName":
+		return s.providerName
 	case "providerConfigRef":
 		return s.providerConfig.kind + " " + s.providerConfig.name
 	case "clusterDomain":

@@ -19,6 +19,7 @@ import (
 // resources of team-a/alice.
 type composedSettings struct {
 	ProviderNamespace string // the namespace the admin port is admitted from
+	ProviderPods      string // the pkg.crossplane.io/provider label of the pods it is admitted from
 	ProviderConfig    string // kind/name of the PeerSync's providerConfigRef
 	Image             string // the stellar-core container's image
 	Peers             int    // desired peers of the PeerSync
@@ -34,6 +35,7 @@ func composedSettingsOf(t *testing.T, rsp *fnv1.RunFunctionResponse) composedSet
 	for _, rule := range structpath.Field(desired[resourceNetworkPolicy].GetResource(), "spec", "ingress").GetListValue().GetValues() {
 		for _, from := range structpath.Field(rule.GetStructValue(), "from").GetListValue().GetValues() {
 			got.ProviderNamespace = structpath.StringOr(from.GetStructValue(), "", "namespaceSelector", "matchLabels", "kubernetes.io/metadata.name")
+			got.ProviderPods = structpath.StringOr(from.GetStructValue(), "", "podSelector", "matchLabels", "pkg.crossplane.io/provider")
 		}
 	}
 	if ps := desired[resourcePeerSync].GetResource(); ps != nil {
@@ -63,6 +65,7 @@ func composedSettingsOf(t *testing.T, rsp *fnv1.RunFunctionResponse) composedSet
 func TestNodeSettings(t *testing.T) {
 	defaults := composedSettings{
 		ProviderNamespace: "crossplane-system",
+		ProviderPods:      "provider-stellar-core",
 		ProviderConfig:    "ClusterProviderConfig/default",
 		Image:             "stellar/stellar-core:22.1.0",
 		Peers:             2,
@@ -90,10 +93,10 @@ func TestNodeSettings(t *testing.T) {
 		},
 		"DirectoryWinsOverInput": {
 			input: `"providerNamespace": "stellar-providers", "image": "example.org/core", "maxPeers": 1`,
-			directory: `{"providerNamespace": "peers-system", "providerConfigRef": {"kind": "ProviderConfig", "name": "team"},
+			directory: `{"providerNamespace": "peers-system", "providerName": "stellarpeers-provider-stellar-core", "providerConfigRef": {"kind": "ProviderConfig", "name": "team"},
 				"clusterDomain": "k8s.example.org", "maxPeers": 2, "image": "registry.example.org:5000/sim/stellar-core"}`,
 			want: with(func(s *composedSettings) {
-				s.ProviderNamespace, s.ProviderConfig = "peers-system", "ProviderConfig/team"
+				s.ProviderNamespace, s.ProviderPods, s.ProviderConfig = "peers-system", "stellarpeers-provider-stellar-core", "ProviderConfig/team"
 				s.Image, s.Peers = "registry.example.org:5000/sim/stellar-core:22.1.0", 2
 				s.AdminEndpoint = "http://alice.team-a.svc.k8s.example.org:11626"
 			}),
@@ -102,7 +105,7 @@ func TestNodeSettings(t *testing.T) {
 			directory: `{"exposeAdminPort": false}`,
 			claim:     `"adminEndpoint": "https://alice-admin.example.org"`,
 			want: with(func(s *composedSettings) {
-				s.ProviderNamespace, s.AdminExposed, s.AdminEndpoint = "", false, "https://alice-admin.example.org"
+				s.ProviderNamespace, s.ProviderPods, s.AdminExposed, s.AdminEndpoint = "", "", false, "https://alice-admin.example.org"
 			}),
 		},
 		"ClaimNamesANamespacedProviderConfig": {
@@ -116,7 +119,7 @@ func TestNodeSettings(t *testing.T) {
 		},
 		"BadDirectoryValuesAreWarnedAndIgnored": {
 			input: `"image": "example.org/core"`,
-			directory: `{"providerNamespace": "Not_A_Namespace", "providerConfigRef": {"kind": "Secret", "name": "x"},
+			directory: `{"providerNamespace": "Not_A_Namespace", "providerName": "no spaces", "providerConfigRef": {"kind": "Secret", "name": "x"},
 				"clusterDomain": "bad domain", "maxPeers": 0, "image": "example.org/core:23.0.0"}`,
 			want: with(func(s *composedSettings) {
 				s.Image = "example.org/core:22.1.0"
@@ -125,6 +128,7 @@ func TestNodeSettings(t *testing.T) {
 					`StellarPeerDirectory "testnet": spec.nodes.image: "example.org/core:23.0.0" has a tag; give the repository only, spec.version is the tag; using example.org/core`,
 					`StellarPeerDirectory "testnet": spec.nodes.maxPeers: 0 is not a whole number from 1 to 1000; using 32`,
 					`StellarPeerDirectory "testnet": spec.nodes.providerConfigRef: kind "Secret" is not one of ClusterProviderConfig, ProviderConfig; using ClusterProviderConfig default`,
+					`StellarPeerDirectory "testnet": spec.nodes.providerName: "no spaces" is not a Provider name`,
 					`StellarPeerDirectory "testnet": spec.nodes.providerNamespace: "Not_A_Namespace" is not a namespace name`,
 				}
 			}),

@@ -12,6 +12,7 @@ const (
 	DefaultConfigMapName       = "stellar-peers"
 	DefaultMaxShrinkPercent    = 50
 	DefaultProviderNamespace   = "crossplane-system"
+	DefaultProviderName        = "provider-stellar-core"
 	DefaultProviderConfigName  = "default"
 	DefaultMaxPeers            = 32
 	DefaultImage               = "stellar/stellar-core"
@@ -142,6 +143,13 @@ type NodeInput struct {
 	// +optional
 	// +kubebuilder:default="crossplane-system"
 	ProviderNamespace string `json:"providerNamespace,omitempty"`
+
+	// ProviderName is the name of the Provider object that installed
+	// provider-stellar-core: Crossplane labels its pods with it
+	// (pkg.crossplane.io/provider), and the NetworkPolicy admits those pods.
+	// +optional
+	// +kubebuilder:default="provider-stellar-core"
+	ProviderName string `json:"providerName,omitempty"`
 
 	// ProviderConfigName names the ClusterProviderConfig of the PeerSync.
 	// +optional
