@@ -3,6 +3,7 @@ package coresim
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"net"
 	"net/http"
 	"net/netip"
@@ -134,7 +135,7 @@ func (n *Node) route(req Request) (status int, contentType, body string) {
 	default:
 		return http.StatusNotFound, "text/html", welcomePage
 	}
-	if n.state == StateBooting {
+	if n.state == stellarcore.StateBooting {
 		return http.StatusOK, jsonType, compact("error", bootingMessage)
 	}
 	return http.StatusOK, jsonType, handle(req.Query)
@@ -156,7 +157,7 @@ func (n *Node) info(map[string]string) string {
 		"startedOn":        "2026-11-20T21:52:33Z",
 		"state":            n.state,
 	}
-	if n.state == StateCatchingUp {
+	if n.state == stellarcore.StateCatchingUp {
 		info["status"] = list{"Catching up: downloading ledger files 20094/119803 (16%)"}
 	}
 	return styled(obj{"info": info})

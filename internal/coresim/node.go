@@ -9,21 +9,12 @@ package coresim
 import (
 	"errors"
 	"fmt"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"net"
 	"net/http"
 	"net/netip"
 	"sync"
 	"time"
-)
-
-// Core states, as /info reports them.
-const (
-	StateBooting    = "Booting"
-	StateJoiningSCP = "Joining SCP"
-	StateConnected  = "Connected"
-	StateCatchingUp = "Catching up"
-	StateSynced     = "Synced!"
-	StateStopping   = "Stopping"
 )
 
 // Options configure a Node. The zero value is a synced node on 127.0.0.1.
@@ -127,7 +118,7 @@ func Start(opts Options) (*Node, error) {
 		}
 	}
 	if opts.State == "" {
-		opts.State = StateSynced
+		opts.State = stellarcore.StateSynced
 	}
 	if opts.Ledger == 0 {
 		opts.Ledger = 1000

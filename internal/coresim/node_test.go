@@ -86,7 +86,7 @@ func TestBodiesMatchCoreShapes(t *testing.T) {
 		t.Errorf("/peers: got %d %q", status, contentType)
 	}
 
-	n.SetState(StateBooting)
+	n.SetState(stellarcore.StateBooting)
 	_, _, body = get(t, http.MethodPost, n.URL()+"/info")
 	want, err = os.ReadFile("../stellarcore/testdata/info-booting.json")
 	if err != nil {
@@ -109,11 +109,11 @@ func TestInfoStates(t *testing.T) {
 		wantStatus []string
 		wantErr    bool
 	}{
-		"Synced":     {state: StateSynced, wantState: stellarcore.StateSynced},
-		"CatchingUp": {state: StateCatchingUp, wantState: stellarcore.StateCatchingUp, wantStatus: []string{"Catching up: downloading ledger files 20094/119803 (16%)"}},
-		"JoiningSCP": {state: StateJoiningSCP, wantState: stellarcore.StateJoiningSCP},
-		"Stopping":   {state: StateStopping, wantState: stellarcore.StateStopping},
-		"Booting":    {state: StateBooting, wantErr: true},
+		"Synced":     {state: stellarcore.StateSynced, wantState: stellarcore.StateSynced},
+		"CatchingUp": {state: stellarcore.StateCatchingUp, wantState: stellarcore.StateCatchingUp, wantStatus: []string{"Catching up: downloading ledger files 20094/119803 (16%)"}},
+		"JoiningSCP": {state: stellarcore.StateJoiningSCP, wantState: stellarcore.StateJoiningSCP},
+		"Stopping":   {state: stellarcore.StateStopping, wantState: stellarcore.StateStopping},
+		"Booting":    {state: stellarcore.StateBooting, wantErr: true},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"sort"
 	"strconv"
 	"strings"
@@ -229,7 +230,7 @@ func (n *Node) authenticated(address string) bool {
 // There is no "transitive": the simulator runs no intersection checker.
 // Callers hold mu.
 func (n *Node) quorumJSON(summary bool, ledger uint64) obj {
-	if n.quorum == nil || n.state != StateSynced {
+	if n.quorum == nil || n.state != stellarcore.StateSynced {
 		if summary {
 			return obj{"node": "self", "qset": obj{"cost": 0, "lag_ms": nil}}
 		}

@@ -217,7 +217,7 @@ func TestQuorumWithoutSlot(t *testing.T) {
 	}
 	cases := map[string]Options{
 		"NoQuorumSet": {},
-		"CatchingUp":  {State: StateCatchingUp, Quorum: sampleSet(sampleAddr)},
+		"CatchingUp":  {State: stellarcore.StateCatchingUp, Quorum: sampleSet(sampleAddr)},
 	}
 	for name, opts := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -116,18 +117,18 @@ func TestFaultsConverge(t *testing.T) {
 
 	run("BootingBody", func(t *testing.T) {
 		dropPair()
-		setStates(ctx, t, validators, coresim.StateBooting)
+		setStates(ctx, t, validators, stellarcore.StateBooting)
 		assertDirectoryLists(ctx, t, validators)
-		setStates(ctx, t, validators, coresim.StateSynced)
+		setStates(ctx, t, validators, stellarcore.StateSynced)
 		faultsWaitHealthy(ctx, t, "booting", validators)
 	})
 
 	run("FlappingStates", func(t *testing.T) {
-		for _, s := range []string{coresim.StateCatchingUp, coresim.StateSynced, coresim.StateJoiningSCP, coresim.StateConnected, coresim.StateSynced, coresim.StateStopping, coresim.StateBooting} {
+		for _, s := range []string{stellarcore.StateCatchingUp, stellarcore.StateSynced, stellarcore.StateJoiningSCP, stellarcore.StateConnected, stellarcore.StateSynced, stellarcore.StateStopping, stellarcore.StateBooting} {
 			setStates(ctx, t, validators, s)
 		}
 		dropPair()
-		setStates(ctx, t, validators, coresim.StateSynced)
+		setStates(ctx, t, validators, stellarcore.StateSynced)
 		faultsWaitHealthy(ctx, t, "flapping", validators)
 	})
 
@@ -138,7 +139,7 @@ func TestFaultsConverge(t *testing.T) {
 		}
 		waitPeerSync(ctx, t, ada, "unreachable", func(ready, reason, _ string) bool { return ready == "False" && reason == "Unreachable" })
 		assertDirectoryLists(ctx, t, validators)
-		if err := sims.Restart(ada, coresim.StateSynced); err != nil {
+		if err := sims.Restart(ada, stellarcore.StateSynced); err != nil {
 			t.Fatal(err)
 		}
 		faultsWaitHealthy(ctx, t, "node restart", validators)

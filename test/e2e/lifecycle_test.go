@@ -13,7 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/stellarpeers/stellar-peers/internal/coresim"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/test/argocd"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
@@ -145,7 +145,7 @@ func TestHealthGate(t *testing.T) {
 	defer cancel()
 	defer beginScenario(ctx, t, "testnet")()
 	ensureTestnet(ctx, t)
-	gail, err := sims.Start("team-c", "gail", coresim.StateCatchingUp)
+	gail, err := sims.Start("team-c", "gail", stellarcore.StateCatchingUp)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,7 +157,7 @@ func TestHealthGate(t *testing.T) {
 	assertClaimArgoHealth(ctx, t, claimKey{gail.Namespace, gail.Name}, argocd.Progressing, "validator-catching-up", "core catching up")
 	assertOnlyInfo(t, gail)
 
-	gail.Core.SetState(coresim.StateBooting)
+	gail.Core.SetState(stellarcore.StateBooting)
 	waitPeerSyncCondition(ctx, t, gail, "Ready", "False", "Booting")
 	assertOnlyInfo(t, gail)
 
@@ -166,7 +166,7 @@ func TestHealthGate(t *testing.T) {
 	}
 	waitPeerSyncCondition(ctx, t, gail, "Synced", "False", "")
 	assertArgoHealth(ctx, t, peerSyncGVK, gail.Namespace, gail.Name, argocd.Degraded, "peersync-unreachable", "core unreachable")
-	if err := sims.Restart(gail, coresim.StateSynced); err != nil {
+	if err := sims.Restart(gail, stellarcore.StateSynced); err != nil {
 		t.Fatal(err)
 	}
 

@@ -13,6 +13,7 @@ import (
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 )
 
 var threePeers = []forprovider.DesiredPeer{
@@ -121,7 +122,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Synced!", AuthenticatedPeers: 1, ConnectedDesired: 1},
 		},
 		"CatchingUpMakesNoOtherRequest": {
-			node:         coresim.Options{State: coresim.StateCatchingUp},
+			node:         coresim.Options{State: stellarcore.StateCatchingUp},
 			peers:        threePeers,
 			wantPaths:    []string{"/info"},
 			wantReady:    "False/CatchingUp",
@@ -129,7 +130,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Catching up"},
 		},
 		"JoiningSCPMakesNoOtherRequest": {
-			node:         coresim.Options{State: coresim.StateJoiningSCP},
+			node:         coresim.Options{State: stellarcore.StateJoiningSCP},
 			peers:        threePeers,
 			wantPaths:    []string{"/info"},
 			wantReady:    "False/JoiningSCP",
@@ -137,7 +138,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 			wantAt:       v1alpha1.PeerSyncObservation{State: "Joining SCP"},
 		},
 		"BootingMakesNoOtherRequest": {
-			node:         coresim.Options{State: coresim.StateBooting},
+			node:         coresim.Options{State: stellarcore.StateBooting},
 			peers:        threePeers,
 			wantPaths:    []string{"/info"},
 			wantReady:    "False/Booting",

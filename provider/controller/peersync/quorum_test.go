@@ -162,13 +162,13 @@ func TestObserveQuorum(t *testing.T) {
 		},
 		"CatchingUp": {
 			reason:    "Not synced: Unknown with Ready's reason, and no request beyond /info.",
-			node:      coresim.Options{State: coresim.StateCatchingUp, Quorum: threeValidators()},
+			node:      coresim.Options{State: stellarcore.StateCatchingUp, Quorum: threeValidators()},
 			wantPaths: []string{"/info"},
 			wantCond: xpv2.Condition{Type: TypeQuorumHealthy, Status: corev1.ConditionUnknown, Reason: "CatchingUp",
 				Message: `stellar-core state is "Catching up": ` + msgQuorumNotRead},
 		},
 		"Booting": {
-			node:      coresim.Options{State: coresim.StateBooting, Quorum: threeValidators()},
+			node:      coresim.Options{State: stellarcore.StateBooting, Quorum: threeValidators()},
 			wantPaths: []string{"/info"},
 			wantCond:  xpv2.Condition{Type: TypeQuorumHealthy, Status: corev1.ConditionUnknown, Reason: "Booting", Message: msgQuorumNotRead},
 		},
@@ -221,7 +221,7 @@ func TestQuorumForgottenOutOfSync(t *testing.T) {
 	if r := reconcile(t, c, cr); r.observeErr != nil || cr.Status.AtProvider.Quorum == nil {
 		t.Fatalf("synced reconcile: %+v, quorum %+v", r, cr.Status.AtProvider.Quorum)
 	}
-	n.SetState(coresim.StateCatchingUp)
+	n.SetState(stellarcore.StateCatchingUp)
 	reconcile(t, c, cr)
 	got := []any{cr.Status.AtProvider.Quorum, cr.GetCondition(TypeQuorumHealthy).Status}
 	if diff := cmp.Diff([]any{(*v1alpha1.QuorumObservation)(nil), corev1.ConditionUnknown}, got); diff != "" {

@@ -16,9 +16,9 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1/forprovider"
 	fnv1alpha1 "github.com/stellarpeers/stellar-peers/apis/fn/v1alpha1"
-	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/peers"
 	"github.com/stellarpeers/stellar-peers/internal/rendezvous"
+	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
@@ -56,7 +56,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	byPeerIP := map[string]int{}
 	for i := range nodes {
 		ns, name := validatorName(i)
-		if nodes[i], err = sims.Start(ns, name, coresim.StateSynced); err != nil {
+		if nodes[i], err = sims.Start(ns, name, stellarcore.StateSynced); err != nil {
 			t.Fatal(err)
 		}
 		byPeerIP[nodes[i].PeerIP] = i
@@ -231,7 +231,7 @@ func peerSyncFor(node *harness.SimNode, all []*harness.SimNode, maxPeers, maxCon
 			"forProvider": map[string]any{
 				"adminEndpoint":           node.Core.URL(),
 				"peers":                   desired,
-				"requireState":            coresim.StateSynced,
+				"requireState":            stellarcore.StateSynced,
 				"maxConnectsPerReconcile": int64(maxConnects),
 			},
 			"providerConfigRef": map[string]any{"kind": "ClusterProviderConfig", "name": "default"},
