@@ -228,7 +228,7 @@ export STELLAR_PEERS_PROVIDER_XPKGS := $(call arch_xpkgs,provider-stellar-core)
 
 # Conservative inputs of the runtime binaries: any non-test Go file of the module outside tests and tools.
 RUNTIME_GO_SOURCES := go.mod go.sum $(shell find fn provider internal apis -name '*.go' ! -name '*_test.go' 2>/dev/null)
-IMAGE_TOOL_SOURCES := hack/image/main.go
+IMAGE_TOOL_SOURCES := hack/image/main.go hack/internal/ociimage/ociimage.go
 IMAGE_LABELS = --label org.opencontainers.image.source=https://github.com/stellarpeers/stellar-peers \
 	--label org.opencontainers.image.version=$(PACKAGE_VERSION) \
 	--label org.opencontainers.image.revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown)
@@ -462,7 +462,7 @@ $(CROSSPLANE_CHART)/.copied:
 $(KIND_RUNCWRAP): hack/kind/runcwrap/main.go
 	go build -trimpath -o $@ ./hack/kind/runcwrap
 
-$(KIND_IMAGE_TOOL): hack/kind/image/main.go
+$(KIND_IMAGE_TOOL): hack/kind/image/main.go hack/internal/ociimage/ociimage.go
 	go build -trimpath -o $@ ./hack/kind/image
 
 # mmdebstrap comes from Debian's packages, installed on first use.

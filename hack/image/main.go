@@ -10,7 +10,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"sort"
@@ -19,10 +18,10 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/stellarpeers/stellar-peers/hack/internal/ociimage"
 )
 
 // nonRoot is the uid and gid of the distroless "nonroot" user; Kubernetes' runAsNonRoot accepts a numeric user.
@@ -104,53 +103,27 @@ func build(bin []byte, o options) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	}, tarball.WithMediaType(types.OCILayer))
+	layer, err := ociimage.Layer(layerTar, v1.History{CreatedBy: "hack/image: " + o.entrypoint, Comment: "static binary, no base image"})
 	if err != nil {
-		return nil, fmt.Errorf("cannot create layer: %w", err)
+		return nil, err
 	}
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
-	img, err = mutate.Append(img, mutate.Addendum{
-		Layer:     layer,
-		MediaType: types.OCILayer,
-		History:   v1.History{CreatedBy: "hack/image: " + o.entrypoint, Comment: "static binary, no base image"},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("cannot append layer: %w", err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read config: %w", err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS = "linux"
-	cf.Architecture = o.arch
-	cf.Config.Entrypoint = []string{o.entrypoint}
-	cf.Config.User = fmt.Sprintf("%d:%d", nonRoot, nonRoot)
-	cf.Config.WorkingDir = "/"
-	// No shell and no CA bundle in the image: the runtimes only talk to the apiserver (in-cluster CA from the
-	// service account) and, for the provider, to stellar-core's plain-HTTP admin port or a proxy whose CA the
-	// ProviderConfig names.
-	cf.Config.Env = []string{"PATH=/usr/local/bin"}
-	cf.Config.Labels = map[string]string(o.labels)
-	if o.ports != "" {
-		cf.Config.ExposedPorts = map[string]struct{}{}
-		for p := range strings.SplitSeq(o.ports, ",") {
-			cf.Config.ExposedPorts[strings.TrimSpace(p)] = struct{}{}
+	return ociimage.Build([]mutate.Addendum{layer}, func(cf *v1.ConfigFile) {
+		cf.Architecture = o.arch
+		cf.Config.Entrypoint = []string{o.entrypoint}
+		cf.Config.User = fmt.Sprintf("%d:%d", nonRoot, nonRoot)
+		cf.Config.WorkingDir = "/"
+		// No shell and no CA bundle in the image: the runtimes only talk to the apiserver (in-cluster CA from the
+		// service account) and, for the provider, to stellar-core's plain-HTTP admin port or a proxy whose CA the
+		// ProviderConfig names.
+		cf.Config.Env = []string{"PATH=/usr/local/bin"}
+		cf.Config.Labels = map[string]string(o.labels)
+		if o.ports != "" {
+			cf.Config.ExposedPorts = map[string]struct{}{}
+			for p := range strings.SplitSeq(o.ports, ",") {
+				cf.Config.ExposedPorts[strings.TrimSpace(p)] = struct{}{}
+			}
 		}
-	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return nil, fmt.Errorf("cannot set config: %w", err)
-	}
-	// Zero creation times keep the digest a function of the binary alone.
-	img, err = mutate.CreatedAt(img, v1.Time{Time: time.Unix(0, 0).UTC()})
-	if err != nil {
-		return nil, fmt.Errorf("cannot set creation time: %w", err)
-	}
-	return img, nil
+	})
 }
 
 // binaryLayer is a tar holding the binary at entrypoint, owned by nonRoot, with its parent directories and a /tmp

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -23,10 +22,11 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/stellarpeers/stellar-peers/hack/internal/ociimage"
 )
 
 // list collects a repeated flag.
@@ -173,63 +173,39 @@ func add(entries map[string]entry, e entry) {
 }
 
 func build(o options, entries map[string]entry) (v1.Image, error) {
-	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
-	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
+	var layers []mutate.Addendum
 	for _, b := range o.baseLayers {
 		layer, err := tarball.LayerFromFile(b, tarball.WithMediaType(types.OCILayer))
 		if err != nil {
 			return nil, fmt.Errorf("cannot read base layer %s: %w", b, err)
 		}
-		img, err = mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: types.OCILayer,
+		layers = append(layers, mutate.Addendum{Layer: layer, MediaType: types.OCILayer,
 			History: v1.History{CreatedBy: "hack/kind/image: " + filepath.Base(b)}})
-		if err != nil {
-			return nil, fmt.Errorf("cannot append base layer: %w", err)
-		}
 	}
 	layerTar, err := writeLayer(entries)
 	if err != nil {
 		return nil, err
 	}
-	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
-	}, tarball.WithMediaType(types.OCILayer))
+	files, err := ociimage.Layer(layerTar, v1.History{CreatedBy: "hack/kind/image: files"})
 	if err != nil {
-		return nil, fmt.Errorf("cannot create layer: %w", err)
+		return nil, err
 	}
-	img, err = mutate.Append(img, mutate.Addendum{Layer: layer, MediaType: types.OCILayer,
-		History: v1.History{CreatedBy: "hack/kind/image: files"}})
-	if err != nil {
-		return nil, fmt.Errorf("cannot append layer: %w", err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("cannot read config: %w", err)
-	}
-	cf = cf.DeepCopy()
-	cf.OS = "linux"
-	cf.Architecture = "amd64"
-	cf.Config.Entrypoint = o.entrypoint
-	cf.Config.Cmd = o.cmd
-	cf.Config.User = o.user
-	cf.Config.WorkingDir = o.workdir
-	cf.Config.StopSignal = o.stopSignal
-	cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
-	for _, e := range o.env {
-		if strings.HasPrefix(e, "PATH=") {
-			cf.Config.Env[0] = e
-			continue
+	return ociimage.Build(append(layers, files), func(cf *v1.ConfigFile) {
+		cf.Architecture = "amd64"
+		cf.Config.Entrypoint = o.entrypoint
+		cf.Config.Cmd = o.cmd
+		cf.Config.User = o.user
+		cf.Config.WorkingDir = o.workdir
+		cf.Config.StopSignal = o.stopSignal
+		cf.Config.Env = []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"}
+		for _, e := range o.env {
+			if strings.HasPrefix(e, "PATH=") {
+				cf.Config.Env[0] = e
+				continue
+			}
+			cf.Config.Env = append(cf.Config.Env, e)
 		}
-		cf.Config.Env = append(cf.Config.Env, e)
-	}
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		return nil, fmt.Errorf("cannot set config: %w", err)
-	}
-	img, err = mutate.CreatedAt(img, v1.Time{Time: time.Unix(0, 0).UTC()})
-	if err != nil {
-		return nil, fmt.Errorf("cannot set creation time: %w", err)
-	}
-	return img, nil
+	})
 }
 
 // writeLayer writes the entries sorted by name (parents before children), root-owned, at the epoch.
