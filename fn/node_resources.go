@@ -92,7 +92,7 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 	var spec map[string]any
 	switch p.mode {
 	case runRendered:
-		spec = statefulSetSpec(in, n, k.selector, k.configName)
+		spec = statefulSetSpec(in, n, anyValues(k.selector), k.configName)
 	case runKept:
 		spec = p.statefulSetSpec.AsMap()
 		spec["replicas"] = replicas(n)
@@ -139,19 +139,19 @@ type composed struct {
 type nodeKit struct {
 	n          *node
 	configName string
-	selector   map[string]any
-	labels     map[string]any
+	selector   map[string]string
+	labels     map[string]string
 }
 
 func newNodeKit(n *node) nodeKit {
 	return nodeKit{
 		n:          n,
 		configName: n.claimName + "-stellar-core",
-		selector: map[string]any{
+		selector: map[string]string{
 			"app.kubernetes.io/name":     "stellar-core",
 			"app.kubernetes.io/instance": n.claimName,
 		},
-		labels: map[string]any{
+		labels: map[string]string{
 			"app.kubernetes.io/name":       "stellar-core",
 			"app.kubernetes.io/instance":   n.claimName,
 			"app.kubernetes.io/managed-by": "function-stellar-peers",
@@ -161,25 +161,21 @@ func newNodeKit(n *node) nodeKit {
 }
 
 func (k nodeKit) meta(name string) map[string]any {
-	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": k.labels}
+	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": anyValues(k.labels)}
 }
 
 // objectMeta is meta for a typed object.
 func (k nodeKit) objectMeta(name string) metav1.ObjectMeta {
-	labels := make(map[string]string, len(k.labels))
-	for key, v := range k.labels {
-		labels[key], _ = v.(string)
-	}
-	return metav1.ObjectMeta{Name: name, Namespace: k.n.claimNamespace, Labels: labels}
+	return metav1.ObjectMeta{Name: name, Namespace: k.n.claimNamespace, Labels: k.labels}
 }
 
-// podLabels is the pod selector for a typed object.
-func (k nodeKit) podLabels() map[string]string {
-	labels := make(map[string]string, len(k.selector))
-	for key, v := range k.selector {
-		labels[key], _ = v.(string)
+// anyValues is m in the form protobuf Structs are built from.
+func anyValues(m map[string]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
 	}
-	return labels
+	return out
 }
 
 // service is headless: each pod gets a stable DNS name. Not-ready pods are
@@ -199,7 +195,7 @@ func (k nodeKit) service() (map[string]any, error) {
 		Spec: corev1.ServiceSpec{
 			ClusterIP:                corev1.ClusterIPNone,
 			PublishNotReadyAddresses: true,
-			Selector:                 k.podLabels(),
+			Selector:                 k.selector,
 			Ports:                    ports,
 		},
 	})
@@ -229,7 +225,7 @@ func (k nodeKit) networkPolicy() (map[string]any, error) {
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: k.objectMeta(k.configName),
 		Spec: networkingv1.NetworkPolicySpec{
-			PodSelector: metav1.LabelSelector{MatchLabels: k.podLabels()},
+			PodSelector: metav1.LabelSelector{MatchLabels: k.selector},
 			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeIngress},
 			Ingress:     ingress,
 		},
@@ -289,13 +285,8 @@ func composeCaptiveCore(rsp *fnv1.RunFunctionResponse, n *node, p runPlan) error
 	s, err := toStruct(map[string]any{
 		"apiVersion": "v1",
 		"kind":       "ConfigMap",
-		"metadata": map[string]any{"name": n.claimName + captiveSuffix, "namespace": n.claimNamespace, "labels": map[string]any{
-			"app.kubernetes.io/name":       "stellar-core",
-			"app.kubernetes.io/instance":   n.claimName,
-			"app.kubernetes.io/managed-by": "function-stellar-peers",
-			"stellarpeers.io/node-type":    n.nodeType,
-		}},
-		"data": map[string]any{captiveKey: p.config},
+		"metadata":   newNodeKit(n).meta(n.claimName + captiveSuffix),
+		"data":       map[string]any{captiveKey: p.config},
 	})
 	if err != nil {
 		return errors.Wrapf(err, "cannot compose %s", resourceCaptiveConfig)

@@ -24,11 +24,7 @@ import (
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
-var (
-	configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
-	peerSyncGVK  = schema.GroupVersionKind{Group: "core.stellarpeers.io", Version: "v1alpha1", Kind: "PeerSync"}
-	claimGVK     = schema.GroupVersionKind{Group: "stellarpeers.io", Version: "v1alpha1", Kind: "StellarNode"}
-)
+var configMapGVK = schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
 
 func main() {
 	validators := flag.Int("validators", 5, "how many simulated validators to declare at start")
@@ -277,17 +273,8 @@ func show(ctx context.Context, cp *harness.ControlPlane, nodes []*harness.SimNod
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', 0)
 	_, _ = fmt.Fprintln(w, "   NAMESPACE\tVALIDATOR\tCONFIG\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
 	for _, n := range nodes {
-		// What the node step's checker said of the node's stellar-core config, on the claim.
-		config := "?"
-		if c, err := cp.Get(ctx, claimGVK, n.Namespace, n.Name); err == nil {
-			_, config, _ = harness.ConditionStatus(c, "CoreConfig")
-		}
-		state, ready := "?", "?"
-		if ps, err := cp.Get(ctx, peerSyncGVK, n.Namespace, n.Name); err == nil {
-			state, _, _ = unstructured.NestedString(ps.Object, "status", "atProvider", "state")
-			s, r, _ := harness.ConditionStatus(ps, "Ready")
-			ready = "Ready=" + s + " " + r
-		}
+		// The claim's CoreConfig reason (the node step's checker), core's state and the PeerSync's Ready condition.
+		config, state, ready := cp.NodeRow(ctx, n.Namespace, n.Name)
 		t := n.Core.Peers()
 		var names []string
 		for _, a := range append(t.AuthenticatedInbound, t.AuthenticatedOutbound...) {

@@ -101,7 +101,7 @@ func (e *external) Observe(ctx context.Context, cr *v1alpha1.PeerSync) (managed.
 func (e *external) gate(ctx context.Context, cr *v1alpha1.PeerSync) (stellarcore.Info, stellarcore.Peers, bool, error) {
 	at := &cr.Status.AtProvider
 	info, err := e.core.Info(ctx)
-	if done, err := e.failed(cr, err, errInfo); done {
+	if done, err := readFailed(cr, err, errInfo); done {
 		return info, stellarcore.Peers{}, true, err
 	}
 	at.State = info.State
@@ -115,15 +115,15 @@ func (e *external) gate(ctx context.Context, cr *v1alpha1.PeerSync) (stellarcore
 		return info, stellarcore.Peers{}, true, nil
 	}
 	peers, err := e.core.Peers(ctx)
-	if done, err := e.failed(cr, err, errPeers); done {
+	if done, err := readFailed(cr, err, errPeers); done {
 		return info, peers, true, err
 	}
 	return info, peers, false, nil
 }
 
-// failed reports whether a read of core ended the observation: core is
+// readFailed reports whether a read of core ended the observation: core is
 // booting (not an error), or the read failed (wrapped in what).
-func (e *external) failed(cr *v1alpha1.PeerSync, err error, what string) (bool, error) {
+func readFailed(cr *v1alpha1.PeerSync, err error, what string) (bool, error) {
 	switch {
 	case err == nil:
 		return false, nil

@@ -151,3 +151,24 @@ func (cp *ControlPlane) WaitForXRDs(ctx context.Context, names ...string) error 
 	}
 	return nil
 }
+
+// Kinds the demos' node tables read.
+var (
+	claimKind    = schema.GroupVersionKind{Group: "stellarpeers.io", Version: "v1alpha1", Kind: "StellarNode"}
+	peerSyncKind = schema.GroupVersionKind{Group: "core.stellarpeers.io", Version: "v1alpha1", Kind: "PeerSync"}
+)
+
+// NodeRow is what make demo's and make demo-kind's tables show of a node: the reason of its claim's CoreConfig
+// condition, core's state and the Ready condition from its PeerSync, each "?" when it cannot be read.
+func (cp *ControlPlane) NodeRow(ctx context.Context, namespace, name string) (config, state, ready string) {
+	config, state, ready = "?", "?", "?"
+	if c, err := cp.Get(ctx, claimKind, namespace, name); err == nil {
+		_, config, _ = ConditionStatus(c, "CoreConfig")
+	}
+	if ps, err := cp.Get(ctx, peerSyncKind, namespace, name); err == nil {
+		state, _, _ = unstructured.NestedString(ps.Object, "status", "atProvider", "state")
+		s, r, _ := ConditionStatus(ps, "Ready")
+		ready = "Ready=" + s + " " + r
+	}
+	return config, state, ready
+}

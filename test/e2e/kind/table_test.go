@@ -12,8 +12,6 @@ import (
 	"text/tabwriter"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-
-	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
 // logTable logs what `make demo` shows, read from the cluster: the peers ConfigMap, then per node its config as
@@ -41,16 +39,7 @@ func logTable(ctx context.Context, t *testing.T, title string, nodes []node) {
 	w := tabwriter.NewWriter(&rows, 0, 0, 2, ' ', 0)
 	_, _ = fmt.Fprintln(w, "NAMESPACE\tNODE\tCONFIG\tCORE\tPEERSYNC\tCONNECTED\tCONNECTED TO")
 	for _, n := range nodes {
-		config := "?"
-		if c, err := cp.Get(ctx, claimGVK, n.namespace, n.name); err == nil {
-			_, config, _ = harness.ConditionStatus(c, "CoreConfig")
-		}
-		state, ready := "?", "?"
-		if ps, err := cp.Get(ctx, peerSyncGVK, n.namespace, n.name); err == nil {
-			state, _, _ = unstructured.NestedString(ps.Object, "status", "atProvider", "state")
-			s, r, _ := harness.ConditionStatus(ps, "Ready")
-			ready = "Ready=" + s + " " + r
-		}
+		config, state, ready := cp.NodeRow(ctx, n.namespace, n.name)
 		var names []string
 		if s, err := n.simState(ctx); err == nil {
 			for _, a := range append(s.Peers.AuthenticatedInbound, s.Peers.AuthenticatedOutbound...) {
