@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"reflect"
 
 	"google.golang.org/protobuf/proto"
 
@@ -34,19 +35,9 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 
 	switch kind {
 	case v1alpha1.DirectoryInputKind:
-		in := &v1alpha1.DirectoryInput{}
-		if err := getInput(req, in); err != nil {
-			fatal(rsp, errors.Wrap(err, "cannot get DirectoryInput"))
-			return rsp, nil
-		}
-		runDirectory(req, rsp, in)
+		runStep(req, rsp, &v1alpha1.DirectoryInput{}, runDirectory)
 	case v1alpha1.NodeInputKind:
-		in := &v1alpha1.NodeInput{}
-		if err := getInput(req, in); err != nil {
-			fatal(rsp, errors.Wrap(err, "cannot get NodeInput"))
-			return rsp, nil
-		}
-		runNode(req, rsp, in)
+		runStep(req, rsp, &v1alpha1.NodeInput{}, runNode)
 	default:
 		fatal(rsp, errors.Errorf("cannot run: input kind %q is neither %s nor %s (%s)",
 			kind, v1alpha1.DirectoryInputKind, v1alpha1.NodeInputKind, v1alpha1.Group))
@@ -60,4 +51,14 @@ func (f *Function) RunFunction(_ context.Context, req *fnv1.RunFunctionRequest) 
 		return tooBig, nil
 	}
 	return rsp, nil
+}
+
+// runStep decodes the step's input into in and runs step with it, or answers
+// a Fatal result naming the input kind that could not be read.
+func runStep[I any](req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *I, step func(*fnv1.RunFunctionRequest, *fnv1.RunFunctionResponse, *I)) {
+	if err := getInput(req, in); err != nil {
+		fatal(rsp, errors.Wrapf(err, "cannot get %s", reflect.TypeFor[I]().Name()))
+		return
+	}
+	step(req, rsp, in)
 }

@@ -207,14 +207,8 @@ func (c *coreConfig) addValidators(n *node, preset stellarcfg.Preset, members []
 	keys := map[string]string{}
 	for i, v := range n.quorum.validators {
 		f := fmt.Sprintf("spec.quorum.validators[%d]", i)
-		if isURL(v.History) {
-			get, err := stellarcfg.HistoryGet(v.History)
-			if err != nil {
-				// Reported here, and left out of the config.
-				c.add(f+".history", ruleArchiveURL, true, "%v", err)
-			}
-			v.History = get
-		}
+		// A refused URL leaves the validator without an archive.
+		v.History, _ = c.historyCommand(f+".history", v.History)
 		c.addValidator(v, origin{field: f, keys: map[string]string{
 			"NAME": f + ".name", "HOME_DOMAIN": f + ".homeDomain", "PUBLIC_KEY": f + ".publicKey",
 			"ADDRESS": f + ".address", "HISTORY": f + ".history", "QUALITY": "spec.quorum.homeDomains",
@@ -236,6 +230,21 @@ func (c *coreConfig) addValidators(n *node, preset stellarcfg.Preset, members []
 			origin{field: "spec.quorum.includeDirectory", note: "validator " + m.name + " from peer card " + m.card})
 		keys[m.publicKey] = "spec.quorum.includeDirectory"
 	}
+}
+
+// historyCommand is core's get command for an archive given at field: an
+// http(s) URL becomes a curl command; anything else is a command already. A
+// URL the checker refuses is reported here and gives "", false.
+func (c *coreConfig) historyCommand(field, value string) (string, bool) {
+	if !isURL(value) {
+		return value, true
+	}
+	get, err := stellarcfg.HistoryGet(value)
+	if err != nil {
+		c.add(field, ruleArchiveURL, true, "%v", err)
+		return "", false
+	}
+	return get, true
 }
 
 // addQuorumSet adds the entries of the raw spec.validator.quorumSet.
@@ -269,14 +278,9 @@ func (c *coreConfig) buildArchives(n *node) {
 	}
 	for i, a := range n.history.archives {
 		f := fmt.Sprintf("spec.history.archives[%d]", i)
-		if isURL(a.Get) {
-			get, err := stellarcfg.HistoryGet(a.Get)
-			if err != nil {
-				// Reported here, and left out of the config.
-				c.add(f+".get", ruleArchiveURL, true, "%v", err)
-				continue
-			}
-			a.Get = get
+		var ok bool
+		if a.Get, ok = c.historyCommand(f+".get", a.Get); !ok {
+			continue
 		}
 		add(a, origin{field: f, keys: map[string]string{"get": f + ".get", "put": f + ".put", "mkdir": f + ".mkdir"}}, f+".name")
 	}

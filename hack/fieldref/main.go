@@ -10,8 +10,10 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -175,7 +177,7 @@ func render(docs []doc) []byte {
 		fmt.Fprintf(&b, "%s, scope %s, from `%s`.\n\n", kindLabel(sec.def.Kind), orDefault(sec.def.Spec.Scope, "Cluster"), sec.source)
 		b.WriteString("| field | type | description |\n|---|---|---|\n")
 		root := sec.version.Schema.OpenAPIV3Schema
-		for _, top := range sortedKeys(root.Properties) {
+		for _, top := range slices.Sorted(maps.Keys(root.Properties)) {
 			if top == "apiVersion" || top == "kind" || top == "metadata" {
 				continue
 			}
@@ -211,18 +213,18 @@ func anchor(title, group, version string) string {
 // walk writes the row of one field and then of everything below it, depth first, properties sorted.
 func walk(b *bytes.Buffer, path string, s schema, required bool) {
 	fmt.Fprintf(b, "| `%s` | %s | %s |\n", path, cell(typeOf(s, required)), cell(describe(s)))
-	for _, k := range sortedKeys(s.Properties) {
+	for _, k := range slices.Sorted(maps.Keys(s.Properties)) {
 		walk(b, path+"."+k, s.Properties[k], contains(s.Required, k))
 	}
 	if s.Items != nil {
 		item := *s.Items
 		// An array of objects: its items' fields read as path[].field. The item itself gets no row of its own.
-		for _, k := range sortedKeys(item.Properties) {
+		for _, k := range slices.Sorted(maps.Keys(item.Properties)) {
 			walk(b, path+"[]."+k, item.Properties[k], contains(item.Required, k))
 		}
 	}
 	if ap := additional(s); ap != nil {
-		for _, k := range sortedKeys(ap.Properties) {
+		for _, k := range slices.Sorted(maps.Keys(ap.Properties)) {
 			walk(b, path+".<key>."+k, ap.Properties[k], contains(ap.Required, k))
 		}
 	}
@@ -353,13 +355,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]schema) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

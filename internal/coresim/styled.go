@@ -3,7 +3,8 @@ package coresim
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -33,11 +34,7 @@ func writeStyled(b *strings.Builder, v any, indent string) {
 			b.WriteString("{}")
 			return
 		}
-		keys := make([]string, 0, len(t))
-		for k := range t {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(t))
 		inner := indent + "   "
 		b.WriteString("{\n")
 		for i, k := range keys {

@@ -34,27 +34,10 @@ func Discover(cards, nodes iter.Seq[*structpb.Struct], external []Peer, o Option
 		nodes = none
 	}
 	for obj := range cards {
-		p, outcome, w := ExtractCard(obj, o)
-		switch outcome {
-		case Kept:
-			d.Peers = append(d.Peers, p)
-		case SkippedInvalid:
-			d.Warnings = append(d.Warnings, *w)
-		case SkippedNoAddress, SkippedOtherNetwork, SkippedNotSelected, SkippedNotValidator, SkippedSuspended:
-		}
+		d.add(obj, o, ExtractCard)
 	}
 	for obj := range nodes {
-		p, outcome, w := Extract(obj, o)
-		switch outcome {
-		case Kept:
-			d.Peers = append(d.Peers, p)
-		case SkippedNoAddress:
-			name, ns := Identity(obj)
-			d.Pending = append(d.Pending, Peer{Name: name, Namespace: ns}.Key())
-		case SkippedInvalid:
-			d.Warnings = append(d.Warnings, *w)
-		case SkippedOtherNetwork, SkippedNotSelected, SkippedNotValidator, SkippedSuspended:
-		}
+		d.add(obj, o, Extract)
 	}
 	d.Peers = append(d.Peers, external...)
 	Sort(d.Peers)
@@ -62,6 +45,23 @@ func Discover(cards, nodes iter.Seq[*structpb.Struct], external []Peer, o Option
 	slices.Sort(d.Pending)
 	d.Warnings = append(d.Warnings, Duplicates(d.Peers)...)
 	return d
+}
+
+// add files the outcome of extracting obj. Only node objects are ever
+// SkippedNoAddress (a card is published with its address): such a validator
+// is pending.
+func (d *Discovery) add(obj *structpb.Struct, o Options, extract func(*structpb.Struct, Options) (Peer, Outcome, *Warning)) {
+	p, outcome, w := extract(obj, o)
+	switch outcome {
+	case Kept:
+		d.Peers = append(d.Peers, p)
+	case SkippedNoAddress:
+		name, ns := Identity(obj)
+		d.Pending = append(d.Pending, Peer{Name: name, Namespace: ns}.Key())
+	case SkippedInvalid:
+		d.Warnings = append(d.Warnings, *w)
+	case SkippedOtherNetwork, SkippedNotSelected, SkippedNotValidator, SkippedSuspended:
+	}
 }
 
 func none(func(*structpb.Struct) bool) {}

@@ -42,10 +42,7 @@ func (p Peer) PeerString() string {
 }
 
 func (p Peer) appendPeerString(b []byte) []byte {
-	if p.IP != "" {
-		return appendHostPort(b, p.IP, p.Port)
-	}
-	return appendHostPort(b, p.Host, p.Port)
+	return appendHostPort(b, cmp.Or(p.IP, p.Host), p.Port)
 }
 
 // StableAddress is host:port for KNOWN_PEERS: a stable name survives pod IP
@@ -55,10 +52,7 @@ func (p Peer) StableAddress() string {
 }
 
 func (p Peer) appendStableAddress(b []byte) []byte {
-	if p.Host != "" {
-		return appendHostPort(b, p.Host, p.Port)
-	}
-	return appendHostPort(b, p.IP, p.Port)
+	return appendHostPort(b, cmp.Or(p.Host, p.IP), p.Port)
 }
 
 // Key is the peer's identity, "namespace/name".

@@ -109,30 +109,34 @@ const header = "# Rendered by function-stellar-peers. KNOWN_PEERS changes apply 
 // order and every key-value before any table, which TOML requires: a key
 // after a [table] header belongs to that table.
 type document struct {
-	NetworkPassphrase string                `toml:"NETWORK_PASSPHRASE"`
-	PeerPort          int                   `toml:"PEER_PORT"`
-	HTTPPort          int                   `toml:"HTTP_PORT"`
-	PublicHTTPPort    bool                  `toml:"PUBLIC_HTTP_PORT"`
-	NodeIsValidator   bool                  `toml:"NODE_IS_VALIDATOR"`
-	NodeHomeDomain    string                `toml:"NODE_HOME_DOMAIN,omitempty"`
-	Database          string                `toml:"DATABASE"`
-	BucketDirPath     string                `toml:"BUCKET_DIR_PATH"`
-	UnsafeQuorum      bool                  `toml:"UNSAFE_QUORUM,omitempty"`
-	KnownPeers        []string              `toml:"KNOWN_PEERS,multiline"`
-	PreferredPeers    []string              `toml:"PREFERRED_PEERS,multiline,omitempty"`
-	HomeDomains       []homeDomainDoc       `toml:"HOME_DOMAINS,omitempty"`
-	Validators        []validatorDoc        `toml:"VALIDATORS,omitempty"`
-	History           map[string]archiveDoc `toml:"HISTORY,omitempty"`
+	NetworkPassphrase string   `toml:"NETWORK_PASSPHRASE"`
+	PeerPort          int      `toml:"PEER_PORT"`
+	HTTPPort          int      `toml:"HTTP_PORT"`
+	PublicHTTPPort    bool     `toml:"PUBLIC_HTTP_PORT"`
+	NodeIsValidator   bool     `toml:"NODE_IS_VALIDATOR"`
+	NodeHomeDomain    string   `toml:"NODE_HOME_DOMAIN,omitempty"`
+	Database          string   `toml:"DATABASE"`
+	BucketDirPath     string   `toml:"BUCKET_DIR_PATH"`
+	UnsafeQuorum      bool     `toml:"UNSAFE_QUORUM,omitempty"`
+	KnownPeers        []string `toml:"KNOWN_PEERS,multiline"`
+	PreferredPeers    []string `toml:"PREFERRED_PEERS,multiline,omitempty"`
+	quorumDocument
 }
 
 // captiveDocument is the TOML layout of a CaptiveCore Config.
 type captiveDocument struct {
-	NetworkPassphrase string                `toml:"NETWORK_PASSPHRASE"`
-	UnsafeQuorum      bool                  `toml:"UNSAFE_QUORUM,omitempty"`
-	PreferredPeers    []string              `toml:"PREFERRED_PEERS,multiline,omitempty"`
-	HomeDomains       []homeDomainDoc       `toml:"HOME_DOMAINS,omitempty"`
-	Validators        []validatorDoc        `toml:"VALIDATORS,omitempty"`
-	History           map[string]archiveDoc `toml:"HISTORY,omitempty"`
+	NetworkPassphrase string   `toml:"NETWORK_PASSPHRASE"`
+	UnsafeQuorum      bool     `toml:"UNSAFE_QUORUM,omitempty"`
+	PreferredPeers    []string `toml:"PREFERRED_PEERS,multiline,omitempty"`
+	quorumDocument
+}
+
+// quorumDocument is what both layouts end with: the quorum and the archives,
+// tables all. go-toml flattens an embedded struct into its parent.
+type quorumDocument struct {
+	HomeDomains []homeDomainDoc       `toml:"HOME_DOMAINS,omitempty"`
+	Validators  []validatorDoc        `toml:"VALIDATORS,omitempty"`
+	History     map[string]archiveDoc `toml:"HISTORY,omitempty"`
 }
 
 type homeDomainDoc struct {
@@ -216,7 +220,7 @@ func (c Config) Render() (string, error) {
 		}
 		out = captiveDocument{
 			NetworkPassphrase: d.NetworkPassphrase, UnsafeQuorum: d.UnsafeQuorum, PreferredPeers: preferred,
-			HomeDomains: d.HomeDomains, Validators: d.Validators, History: d.History,
+			quorumDocument: d.quorumDocument,
 		}
 	}
 	var b bytes.Buffer

@@ -33,6 +33,22 @@ func (r errorReply) failure(command string) error {
 	return nil
 }
 
+// decodeReply decodes the JSON reply of command into R and returns core's
+// error or exception reply as its typed error.
+func decodeReply[R any, P interface {
+	*R
+	failure(command string) error
+}](command string, body []byte) (*R, error) {
+	r := P(new(R))
+	if err := json.Unmarshal(body, r); err != nil {
+		return nil, &UnexpectedReplyError{Command: command, Body: snippet(body), Err: err}
+	}
+	if err := r.failure(command); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
 // jsonFailure recognizes an error or exception object in a body that should
 // have been plain text.
 func jsonFailure(command string, body []byte) error {
@@ -75,11 +91,8 @@ type infoReply struct {
 
 // ParseInfo parses a /info body.
 func ParseInfo(body []byte) (Info, error) {
-	var r infoReply
-	if err := json.Unmarshal(body, &r); err != nil {
-		return Info{}, &UnexpectedReplyError{Command: cmdInfo, Body: snippet(body), Err: err}
-	}
-	if err := r.failure(cmdInfo); err != nil {
+	r, err := decodeReply[infoReply](cmdInfo, body)
+	if err != nil {
 		return Info{}, err
 	}
 	if r.Info == nil || r.Info.State == "" {
@@ -136,11 +149,8 @@ type peersReply struct {
 
 // ParsePeers parses a /peers body.
 func ParsePeers(body []byte) (Peers, error) {
-	var r peersReply
-	if err := json.Unmarshal(body, &r); err != nil {
-		return Peers{}, &UnexpectedReplyError{Command: cmdPeers, Body: snippet(body), Err: err}
-	}
-	if err := r.failure(cmdPeers); err != nil {
+	r, err := decodeReply[peersReply](cmdPeers, body)
+	if err != nil {
 		return Peers{}, err
 	}
 	if r.Authenticated == nil && r.Pending == nil {

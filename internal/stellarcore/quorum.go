@@ -190,11 +190,8 @@ type quorumReply struct {
 // ParseQuorum parses a /quorum body (without transitive=true, whose reply is a
 // list of nodes instead).
 func ParseQuorum(body []byte) (Quorum, error) {
-	var r quorumReply
-	if err := json.Unmarshal(body, &r); err != nil {
-		return Quorum{}, &UnexpectedReplyError{Command: cmdQuorum, Body: snippet(body), Err: err}
-	}
-	if err := r.failure(cmdQuorum); err != nil {
+	r, err := decodeReply[quorumReply](cmdQuorum, body)
+	if err != nil {
 		return Quorum{}, err
 	}
 	q, err := r.quorum()

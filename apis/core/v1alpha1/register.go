@@ -27,42 +27,14 @@ var (
 	AddToScheme = SchemeBuilder.AddToScheme
 )
 
-// PeerSync type metadata.
+// The kinds the controllers are set up with. A usage of either config kind
+// is a namespaced ProviderConfigUsage (see ClusterProviderConfigUsage).
 var (
-	PeerSyncKind             = reflect.TypeOf(PeerSync{}).Name()
-	PeerSyncGroupKind        = schema.GroupKind{Group: Group, Kind: PeerSyncKind}.String()
-	PeerSyncKindAPIVersion   = PeerSyncKind + "." + SchemeGroupVersion.String()
-	PeerSyncGroupVersionKind = SchemeGroupVersion.WithKind(PeerSyncKind)
-)
-
-// ProviderConfig type metadata.
-var (
-	ProviderConfigKind             = reflect.TypeOf(ProviderConfig{}).Name()
-	ProviderConfigGroupKind        = schema.GroupKind{Group: Group, Kind: ProviderConfigKind}.String()
-	ProviderConfigGroupVersionKind = SchemeGroupVersion.WithKind(ProviderConfigKind)
-)
-
-// ProviderConfigUsage type metadata.
-var (
-	ProviderConfigUsageKind                 = reflect.TypeOf(ProviderConfigUsage{}).Name()
-	ProviderConfigUsageGroupVersionKind     = SchemeGroupVersion.WithKind(ProviderConfigUsageKind)
-	ProviderConfigUsageListKind             = reflect.TypeOf(ProviderConfigUsageList{}).Name()
-	ProviderConfigUsageListGroupVersionKind = SchemeGroupVersion.WithKind(ProviderConfigUsageListKind)
-)
-
-// ClusterProviderConfig type metadata.
-var (
-	ClusterProviderConfigKind             = reflect.TypeOf(ClusterProviderConfig{}).Name()
-	ClusterProviderConfigGroupKind        = schema.GroupKind{Group: Group, Kind: ClusterProviderConfigKind}.String()
-	ClusterProviderConfigGroupVersionKind = SchemeGroupVersion.WithKind(ClusterProviderConfigKind)
-)
-
-// ClusterProviderConfigUsage type metadata.
-var (
-	ClusterProviderConfigUsageKind                 = reflect.TypeOf(ClusterProviderConfigUsage{}).Name()
-	ClusterProviderConfigUsageGroupVersionKind     = SchemeGroupVersion.WithKind(ClusterProviderConfigUsageKind)
-	ClusterProviderConfigUsageListKind             = reflect.TypeOf(ClusterProviderConfigUsageList{}).Name()
-	ClusterProviderConfigUsageListGroupVersionKind = SchemeGroupVersion.WithKind(ClusterProviderConfigUsageListKind)
+	PeerSyncGroupVersionKind                = SchemeGroupVersion.WithKind(reflect.TypeOf(PeerSync{}).Name())
+	ProviderConfigGroupVersionKind          = SchemeGroupVersion.WithKind(reflect.TypeOf(ProviderConfig{}).Name())
+	ClusterProviderConfigGroupVersionKind   = SchemeGroupVersion.WithKind(reflect.TypeOf(ClusterProviderConfig{}).Name())
+	ProviderConfigUsageGroupVersionKind     = SchemeGroupVersion.WithKind(reflect.TypeOf(ProviderConfigUsage{}).Name())
+	ProviderConfigUsageListGroupVersionKind = SchemeGroupVersion.WithKind(reflect.TypeOf(ProviderConfigUsageList{}).Name())
 )
 
 func addKnownTypes(s *runtime.Scheme) error {

@@ -3,6 +3,7 @@
 package config
 
 import (
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
@@ -16,26 +17,23 @@ import (
 
 // Setup adds the ProviderConfig and ClusterProviderConfig controllers.
 func Setup(mgr ctrl.Manager, o controller.Options) error {
-	if err := setup(mgr, o, &v1alpha1.ProviderConfig{}, v1alpha1.ProviderConfigGroupKind, v1alpha1.ProviderConfigKind, resource.ProviderConfigKinds{
-		Config:    v1alpha1.ProviderConfigGroupVersionKind,
-		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
-		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
-	}); err != nil {
+	if err := setup(mgr, o, &v1alpha1.ProviderConfig{}, v1alpha1.ProviderConfigGroupVersionKind); err != nil {
 		return err
 	}
 	// Usages of a ClusterProviderConfig are namespaced ProviderConfigUsages
 	// in their PeerSync's namespace (crossplane-runtime's tracker for
 	// namespaced managed resources writes them there), so it counts those,
 	// across all namespaces, by the kind label.
-	return setup(mgr, o, &v1alpha1.ClusterProviderConfig{}, v1alpha1.ClusterProviderConfigGroupKind, v1alpha1.ClusterProviderConfigKind, resource.ProviderConfigKinds{
-		Config:    v1alpha1.ClusterProviderConfigGroupVersionKind,
-		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
-		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
-	})
+	return setup(mgr, o, &v1alpha1.ClusterProviderConfig{}, v1alpha1.ClusterProviderConfigGroupVersionKind)
 }
 
-func setup(mgr ctrl.Manager, o controller.Options, of resource.ProviderConfig, groupKind, kind string, kinds resource.ProviderConfigKinds) error {
-	name := providerconfig.ControllerName(groupKind)
+func setup(mgr ctrl.Manager, o controller.Options, of resource.ProviderConfig, config schema.GroupVersionKind) error {
+	name := providerconfig.ControllerName(config.GroupKind().String())
+	kinds := resource.ProviderConfigKinds{
+		Config:    config,
+		Usage:     v1alpha1.ProviderConfigUsageGroupVersionKind,
+		UsageList: v1alpha1.ProviderConfigUsageListGroupVersionKind,
+	}
 	r := providerconfig.NewReconciler(mgr, kinds,
 		providerconfig.WithLogger(o.Logger.WithValues("controller", name)),
 		providerconfig.WithRecorder(event.NewAPIRecorder(mgr.GetEventRecorderFor(name)))) //nolint:staticcheck // crossplane-runtime's recorder takes the core/v1 events API.
@@ -44,6 +42,6 @@ func setup(mgr ctrl.Manager, o controller.Options, of resource.ProviderConfig, g
 		Named(name).
 		WithOptions(o.ForControllerRuntime()).
 		For(of).
-		Watches(&v1alpha1.ProviderConfigUsage{}, &resource.EnqueueRequestForProviderConfig{Kind: kind}).
+		Watches(&v1alpha1.ProviderConfigUsage{}, &resource.EnqueueRequestForProviderConfig{Kind: config.Kind}).
 		Complete(ratelimiter.NewReconciler(name, r, o.GlobalRateLimiter))
 }

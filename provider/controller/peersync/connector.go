@@ -104,13 +104,13 @@ func (c *connector) providerConfig(ctx context.Context, cr *v1alpha1.PeerSync) (
 		return config{}, errors.New(errNoConfigRef)
 	}
 	switch ref.Kind {
-	case v1alpha1.ProviderConfigKind:
+	case v1alpha1.ProviderConfigGroupVersionKind.Kind:
 		pc := &v1alpha1.ProviderConfig{}
 		if err := c.kube.Get(ctx, types.NamespacedName{Namespace: cr.GetNamespace(), Name: ref.Name}, pc); err != nil {
 			return config{}, errors.Wrap(err, errGetPC)
 		}
 		return config{spec: pc.Spec, secretNamespace: pc.GetNamespace()}, nil
-	case v1alpha1.ClusterProviderConfigKind:
+	case v1alpha1.ClusterProviderConfigGroupVersionKind.Kind:
 		cpc := &v1alpha1.ClusterProviderConfig{}
 		if err := c.kube.Get(ctx, types.NamespacedName{Name: ref.Name}, cpc); err != nil {
 			return config{}, errors.Wrap(err, errGetCPC)

@@ -77,7 +77,7 @@ func TestConnectAllowsOwnNamespaceService(t *testing.T) {
 	spec := v1alpha1.ProviderConfigSpec{AllowedEndpoints: v1alpha1.EndpointAllowlist{HostSuffixes: []string{".{namespace}.svc.cluster.local"}}}
 	c := newConnector(t, newClock(), clusterProviderConfig("default", spec))
 	cr := peerSync("http://core-0.stellar.svc.cluster.local:"+port, threePeers...)
-	cr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: v1alpha1.ClusterProviderConfigKind, Name: "default"}
+	cr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: v1alpha1.ClusterProviderConfigGroupVersionKind.Kind, Name: "default"}
 	r := reconcile(t, c, cr)
 	if r.connectErr != nil || r.observeErr != nil {
 		t.Fatalf("reconcile: %+v", r)

@@ -111,10 +111,10 @@ func secret(namespace, name, key, value string) *corev1.Secret {
 // peerSync returns a PeerSync for endpoint using the namespaced config "pc".
 func peerSync(endpoint string, peers ...forprovider.DesiredPeer) *v1alpha1.PeerSync {
 	cr := &v1alpha1.PeerSync{
-		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.PeerSyncKind},
+		TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.SchemeGroupVersion.String(), Kind: v1alpha1.PeerSyncGroupVersionKind.Kind},
 		ObjectMeta: metav1.ObjectMeta{Namespace: testNamespace, Name: "core-0", UID: "uid-core-0"},
 	}
-	cr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: v1alpha1.ProviderConfigKind, Name: "pc"}
+	cr.Spec.ProviderConfigReference = &xpv2.ProviderConfigReference{Kind: v1alpha1.ProviderConfigGroupVersionKind.Kind, Name: "pc"}
 	cr.Spec.ForProvider = forprovider.Parameters{AdminEndpoint: endpoint, Peers: peers, RequireState: forprovider.DefaultRequireState, MaxConnectsPerReconcile: 10}
 	return cr
 }

@@ -1,20 +1,13 @@
 package peersync
 
 import (
-	"context"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/tools/record"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	crreconcile "sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
 	xpv2 "github.com/crossplane/crossplane/apis/v2/core/v2"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
@@ -234,7 +227,6 @@ func TestQuorumForgottenOutOfSync(t *testing.T) {
 // (they are metrics); a validator lost is one status write, with the
 // condition naming it.
 func TestQuorumPollsWriteNothing(t *testing.T) {
-	ctx := context.Background()
 	clk := newClock()
 	n := startNode(t, coresim.Options{Addr: "127.0.0.8:0", Now: clk.Now, Quorum: threeValidators()})
 	n.AddOutbound("10.0.1.2:11625", "peer-1")
@@ -242,27 +234,8 @@ func TestQuorumPollsWriteNothing(t *testing.T) {
 	// carol is in the quorum set but not a desired peer: her /connect
 	// attempts, which write their backoff, are not this test's subject.
 	cr := peerSync(n.URL(), desired("bob", "validator-2.stellar.test:11625", "10.0.1.2"))
-	cr.TypeMeta = metav1.TypeMeta{}
-	fc, w := countingClient(t, nil, cr, providerConfig(loopbackConfig()))
-	events := record.NewFakeRecorder(100)
-	r := newReconciler(fakeManager{client: fc, scheme: newScheme(t), events: events}, controller.DefaultOptions(), Deps{Dial: reportingDial(t), Resolver: testResolver, Now: clk.Now})
-	req := crreconcile.Request{NamespacedName: client.ObjectKeyFromObject(cr)}
-	poll := func(num uint64) {
-		t.Helper()
-		n.SetLedger(num)
-		clk.Advance(time.Minute)
-		if _, err := r.Reconcile(ctx, req); err != nil {
-			t.Fatalf("poll at ledger %d: %v", num, err)
-		}
-	}
-	stored := func() *v1alpha1.PeerSync {
-		t.Helper()
-		got := &v1alpha1.PeerSync{}
-		if err := fc.Get(ctx, req.NamespacedName, got); err != nil {
-			t.Fatal(err)
-		}
-		return got
-	}
+	l := newPollLoop(t, n, clk, cr)
+	w, events, poll, stored := l.writes, l.events, l.poll, l.stored
 
 	poll(100)
 	poll(101)

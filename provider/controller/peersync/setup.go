@@ -22,7 +22,7 @@ import (
 
 // Setup adds the PeerSync controller to mgr.
 func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
-	name := managed.ControllerName(v1alpha1.PeerSyncGroupKind)
+	name := managed.ControllerName(v1alpha1.PeerSyncGroupVersionKind.GroupKind().String())
 	var extra []managed.ReconcilerOption
 	if o.MetricOptions != nil {
 		extra = append(extra, managed.WithMetricRecorder(o.MetricOptions.MRMetrics))
@@ -46,7 +46,7 @@ func Setup(mgr ctrl.Manager, o controller.Options, deps Deps) error {
 // newReconciler is the managed reconciler for PeerSyncs, with extra options
 // after ours.
 func newReconciler(mgr ctrl.Manager, o controller.Options, deps Deps, extra ...managed.ReconcilerOption) *managed.Reconciler {
-	name := managed.ControllerName(v1alpha1.PeerSyncGroupKind)
+	name := managed.ControllerName(v1alpha1.PeerSyncGroupVersionKind.GroupKind().String())
 	deps = deps.withDefaults()
 	// A poll that changes nothing writes nothing: see skipunchanged.go.
 	kube := newUnchangedSkipper(mgr.GetClient())

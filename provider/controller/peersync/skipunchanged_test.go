@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/crossplane/crossplane-runtime/v2/pkg/controller"
+	"github.com/crossplane/crossplane-runtime/v2/pkg/reconciler/managed"
 
 	"github.com/stellarpeers/stellar-peers/apis/core/v1alpha1"
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
@@ -285,7 +286,6 @@ func (m fakeManager) GetEventRecorderFor(string) record.EventRecorder { return m
 // settled, polls make no write request and record no event, while the ledger
 // metric follows the node; a poll that finds a peer gone writes again.
 func TestPollsWriteNothing(t *testing.T) {
-	ctx := context.Background()
 	clk := newClock()
 	n := startNode(t, coresim.Options{Addr: "127.0.0.9:0", Now: clk.Now})
 	n.AddOutbound("10.0.1.1:11625", "peer-1")
@@ -293,20 +293,12 @@ func TestPollsWriteNothing(t *testing.T) {
 	cr := peerSync(n.URL(),
 		desired("validator-1", "validator-1.stellar.test:11625", "10.0.1.1"),
 		desired("validator-2", "validator-2.stellar.test:11625", "10.0.1.2"))
-	cr.TypeMeta = metav1.TypeMeta{}
-	fc, w := countingClient(t, nil, cr, providerConfig(loopbackConfig()))
-	events := record.NewFakeRecorder(100)
-	o := controller.DefaultOptions()
-	r := newReconciler(fakeManager{client: fc, scheme: newScheme(t), events: events}, o, Deps{Dial: reportingDial(t), Resolver: testResolver, Now: clk.Now})
-	req := crreconcile.Request{NamespacedName: client.ObjectKeyFromObject(cr)}
+	l := newPollLoop(t, n, clk, cr)
+	w, events := l.writes, l.events
 	ledger := coreLedger.WithLabelValues(cr.Namespace, cr.Name)
 	poll := func(num uint64) {
 		t.Helper()
-		n.SetLedger(num)
-		clk.Advance(time.Minute)
-		if _, err := r.Reconcile(ctx, req); err != nil {
-			t.Fatalf("poll at ledger %d: %v", num, err)
-		}
+		l.poll(num)
 		if got := testutil.ToFloat64(ledger); got != float64(num) {
 			t.Errorf("poll at ledger %d: stellar_peers_core_ledger = %v", num, got)
 		}
@@ -319,11 +311,7 @@ func TestPollsWriteNothing(t *testing.T) {
 	poll(101)
 	w.take()
 	drain(events)
-	settled := &v1alpha1.PeerSync{}
-	if err := fc.Get(ctx, req.NamespacedName, settled); err != nil {
-		t.Fatal(err)
-	}
-	if at := settled.Status.AtProvider; at.State != "Synced!" || at.ConnectedDesired != 2 {
+	if at := l.stored().Status.AtProvider; at.State != "Synced!" || at.ConnectedDesired != 2 {
 		t.Fatalf("after two polls: stored atProvider %+v, want Synced! with 2 desired peers connected", at)
 	}
 
@@ -342,13 +330,51 @@ func TestPollsWriteNothing(t *testing.T) {
 	if diff := cmp.Diff(map[string]int{"status update": 1}, w.take()); diff != "" {
 		t.Errorf("poll that found a peer gone: requests -want +got:\n%s", diff)
 	}
-	got := &v1alpha1.PeerSync{}
-	if err := fc.Get(ctx, req.NamespacedName, got); err != nil {
-		t.Fatal(err)
-	}
-	if got.Status.AtProvider.LastConnect == nil {
+	if got := l.stored(); got.Status.AtProvider.LastConnect == nil {
 		t.Errorf("poll that found a peer gone: no lastConnect in the stored status %+v", got.Status.AtProvider)
 	}
+}
+
+// pollLoop is the PeerSync reconciler run as the controller runs it, poll
+// after poll, against one simulated node, with its writes counted.
+type pollLoop struct {
+	t      *testing.T
+	n      *coresim.Node
+	clk    *clock
+	kube   client.Client
+	writes *writes
+	events *record.FakeRecorder
+	r      *managed.Reconciler
+	req    crreconcile.Request
+}
+
+func newPollLoop(t *testing.T, n *coresim.Node, clk *clock, cr *v1alpha1.PeerSync) *pollLoop {
+	t.Helper()
+	cr.TypeMeta = metav1.TypeMeta{}
+	kube, w := countingClient(t, nil, cr, providerConfig(loopbackConfig()))
+	events := record.NewFakeRecorder(100)
+	r := newReconciler(fakeManager{client: kube, scheme: newScheme(t), events: events}, controller.DefaultOptions(), Deps{Dial: reportingDial(t), Resolver: testResolver, Now: clk.Now})
+	return &pollLoop{t: t, n: n, clk: clk, kube: kube, writes: w, events: events, r: r, req: crreconcile.Request{NamespacedName: client.ObjectKeyFromObject(cr)}}
+}
+
+// poll is one poll a minute after the last, with the node at ledger num.
+func (l *pollLoop) poll(num uint64) {
+	l.t.Helper()
+	l.n.SetLedger(num)
+	l.clk.Advance(time.Minute)
+	if _, err := l.r.Reconcile(context.Background(), l.req); err != nil {
+		l.t.Fatalf("poll at ledger %d: %v", num, err)
+	}
+}
+
+// stored is the PeerSync as stored now.
+func (l *pollLoop) stored() *v1alpha1.PeerSync {
+	l.t.Helper()
+	got := &v1alpha1.PeerSync{}
+	if err := l.kube.Get(context.Background(), l.req.NamespacedName, got); err != nil {
+		l.t.Fatal(err)
+	}
+	return got
 }
 
 // drain returns the events recorded so far.
