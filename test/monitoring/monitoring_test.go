@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -168,13 +167,4 @@ func TestDocumentedMetricsParsing(t *testing.T) {
 	if diff := cmp.Diff(cases, got); diff != "" {
 		t.Errorf("documented (-want +got):\n%s", diff)
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
