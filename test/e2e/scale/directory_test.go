@@ -53,13 +53,9 @@ func bulkAdd(t *testing.T, rep *report, settings string, crossplaneArgs []string
 	n := fleetSize
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp, err := harness.Start(ctx, harness.Options{
 		Name:           "scale-directory",
-		CRDDirs:        crds,
+		ProductCRDs:    true,
 		Crossplane:     true,
 		CrossplaneArgs: crossplaneArgs,
 		Function:       true,

@@ -61,14 +61,10 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 		}
 		byPeerIP[nodes[i].PeerIP] = i
 	}
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp, err := harness.Start(ctx, harness.Options{
-		Name:     "scale-provider",
-		CRDDirs:  crds,
-		Provider: true,
+		Name:        "scale-provider",
+		ProductCRDs: true,
+		Provider:    true,
 		// The default poll (1m).
 		ProviderArgs: []string{"--static-hosts=" + sims.HostsFile, "--max-reconcile-rate=" + strconv.Itoa(rate)},
 	})
