@@ -128,13 +128,13 @@ wait:
 // ConfigMap is published.
 func publishEmptyDirectory(ctx context.Context, t *testing.T, cp *harness.ControlPlane) {
 	t.Helper()
-	setup := []*unstructured.Unstructured{namespace("stellar-system"), {Object: map[string]any{
+	setup := []*unstructured.Unstructured{harness.Namespace("stellar-system"), {Object: map[string]any{
 		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
 		"metadata": map[string]any{"name": directoryName},
 		"spec":     map[string]any{"network": "Testnet"},
 	}}}
 	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
+		setup = append(setup, harness.Namespace(fmt.Sprintf("scale-%02d", i)))
 	}
 	if err := cp.Apply(ctx, setup...); err != nil {
 		t.Fatal(err)

@@ -78,7 +78,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	}
 	setup := []*unstructured.Unstructured{harness.LoopbackProviderConfig()}
 	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
+		setup = append(setup, harness.Namespace(fmt.Sprintf("scale-%02d", i)))
 	}
 	if err := cp.Apply(ctx, setup...); err != nil {
 		t.Fatal(err)

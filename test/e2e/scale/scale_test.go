@@ -75,12 +75,6 @@ func createAll(ctx context.Context, c client.Client, objs []*unstructured.Unstru
 	return errors.Join(errs...)
 }
 
-func namespace(name string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
-	}}
-}
-
 // validatorName is validator i's claim name and namespace.
 func validatorName(i int) (ns, name string) {
 	return fmt.Sprintf("scale-%02d", i%namespaces), fmt.Sprintf("validator-%04d", i)
