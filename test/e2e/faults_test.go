@@ -214,23 +214,11 @@ func TestFaultsConverge(t *testing.T) {
 // test ends.
 func faultsSetup(ctx context.Context, t *testing.T) {
 	t.Helper()
-	objs := []*unstructured.Unstructured{}
-	for _, ns := range []string{faultsCMNamespace, "fault-a", "fault-b"} {
-		objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
-		}})
-	}
-	objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": faultsDirectory},
-		"spec": map[string]any{
-			"network":   faultsNetwork,
-			"configMap": map[string]any{"namespace": faultsCMNamespace, "name": faultsCMName},
-		},
-	}})
-	if err := cp.Apply(ctx, objs...); err != nil {
-		failWithLogs(t, "%v", err)
-	}
+	setUpDirectory(ctx, t, faultsDirectory, map[string]any{
+		"network":   faultsNetwork,
+		"configMap": map[string]any{"namespace": faultsCMNamespace, "name": faultsCMName},
+	}, faultsCMNamespace, "fault-a", "fault-b")
+	// Cleanups run last first: the claims are deleted before their directory.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
@@ -239,7 +227,6 @@ func faultsSetup(ctx context.Context, t *testing.T) {
 				_ = cp.Delete(ctx, faultsClaimGVK, n.Namespace, n.Name)
 			}
 		}
-		_ = cp.Delete(ctx, directoryGVK, "", faultsDirectory)
 	})
 }
 
