@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
@@ -28,8 +27,6 @@ const (
 	faultsCMNamespace = "faults-system"
 	faultsCMName      = "mainnet-peers"
 )
-
-var faultsClaimGVK = schema.GroupVersionKind{Group: "stellarpeers.io", Version: "v1alpha1", Kind: "StellarNode"}
 
 // TestFaultsConverge injects faults into the simulated validators and into the control plane's processes. Each
 // fault phase drops a connection between two validators as the fault starts, so recovering needs the provider to
@@ -224,7 +221,7 @@ func faultsSetup(ctx context.Context, t *testing.T) {
 		defer cancel()
 		for _, n := range sims.Nodes() {
 			if strings.HasPrefix(n.Namespace, "fault-") {
-				_ = cp.Delete(ctx, faultsClaimGVK, n.Namespace, n.Name)
+				_ = cp.Delete(ctx, claimGVK, n.Namespace, n.Name)
 			}
 		}
 	})
