@@ -39,6 +39,16 @@ func beginScenario(ctx context.Context, t *testing.T, directory string) (end fun
 	}
 }
 
+// beginTestnetScenario begins a scenario on the Testnet directory (beginScenario) and makes sure the directory
+// exists (ensureTestnet). The caller defers end; when the directory cannot be applied the test ends first, with no
+// breaker report for a scenario that never ran.
+func beginTestnetScenario(ctx context.Context, t *testing.T) (end func()) {
+	t.Helper()
+	end = beginScenario(ctx, t, "testnet")
+	ensureTestnet(ctx, t)
+	return end
+}
+
 // setUpDirectory applies the namespaces and a StellarPeerDirectory named name with spec, and deletes the directory
 // when the test ends.
 func setUpDirectory(ctx context.Context, t *testing.T, name string, spec map[string]any, namespaces ...string) {
