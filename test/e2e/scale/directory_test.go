@@ -94,23 +94,16 @@ func bulkAdd(t *testing.T, rep *report, settings string, crossplaneArgs []string
 	}
 	created := time.Since(start)
 	listed := newMilestones(start, n, 10, 50, 90, 100)
-	deadline := time.After(20 * time.Minute)
-wait:
-	for {
+	waitCtx, stopWaiting := context.WithTimeout(ctx, 20*time.Minute)
+	defer stopWaiting()
+	if count, ok := listed.follow(waitCtx, time.Second, func() int {
 		count, err := peerCount(ctx, cp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		listed.observe(count)
-		if count == n {
-			break
-		}
-		select {
-		case <-deadline:
-			t.Errorf("the directory lists %d of %d validators after 20 minutes (logs in %s)", count, n, cp.RunDir)
-			break wait
-		case <-time.After(time.Second):
-		}
+		return count
+	}); !ok {
+		t.Errorf("the directory lists %d of %d validators after 20 minutes (logs in %s)", count, n, cp.RunDir)
 	}
 	openings, err := cp.CircuitBreakerOpenings(directoryName)
 	if err != nil {

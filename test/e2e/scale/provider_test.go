@@ -121,25 +121,19 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	created := time.Since(start)
 
 	connected := newMilestones(start, n, 10, 50, 90, 100)
-	for {
+	if full, ok := connected.follow(ctx, time.Second, func() int {
 		full := 0
 		for i, node := range nodes {
 			if connectedToAll(node, nodes, want[i]) {
 				full++
 			}
 		}
-		connected.observe(full)
-		if full == n {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of %d nodes fully connected when the time ran out (%s; logs in %s)", full, n, connected, cp.RunDir)
-		case <-time.After(time.Second):
-		}
+		return full
+	}); !ok {
+		t.Fatalf("%d of %d nodes fully connected when the time ran out (%s; logs in %s)", full, n, connected, cp.RunDir)
 	}
 	reported := newMilestones(start, n, 100)
-	for {
+	if done, ok := reported.follow(ctx, 2*time.Second, func() int {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(peerSyncListGVK)
 		if err := c.List(ctx, list); err != nil {
@@ -153,15 +147,9 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 				done++
 			}
 		}
-		reported.observe(done)
-		if done == n {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of %d PeerSyncs report every peer connected when the time ran out (logs in %s)", done, n, cp.RunDir)
-		case <-time.After(2 * time.Second):
-		}
+		return done
+	}); !ok {
+		t.Fatalf("%d of %d PeerSyncs report every peer connected when the time ran out (logs in %s)", done, n, cp.RunDir)
 	}
 	providerUsage := usage(cp, harness.ProviderName)
 

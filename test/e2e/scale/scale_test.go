@@ -101,6 +101,23 @@ func (m *milestones) observe(count int) {
 	}
 }
 
+// follow calls count every interval, observing what it returns, until it reaches the target. When ctx ends first it
+// returns false, with the last count.
+func (m *milestones) follow(ctx context.Context, every time.Duration, count func() int) (last int, reached bool) {
+	for {
+		last = count()
+		m.observe(last)
+		if last == m.target {
+			return last, true
+		}
+		select {
+		case <-ctx.Done():
+			return last, false
+		case <-time.After(every):
+		}
+	}
+}
+
 // String is e.g. "50%: 12.3 s, 90%: 20.1 s, 100%: 31.0 s".
 func (m *milestones) String() string {
 	parts := make([]string, 0, len(m.percent))
