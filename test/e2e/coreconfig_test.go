@@ -21,15 +21,11 @@ import (
 func TestRefusedConfig(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	defer beginScenario(ctx, t, "testnet")()
-	ensureTestnet(ctx, t)
+	defer beginTestnetScenario(ctx, t)()
 
 	// A new claim that core would refuse: Testnet without UNSAFE_QUORUM.
-	ivy, err := sims.Start("team-c", "ivy", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim := ivy.Claim("Validator", "Testnet")
+	nodes, claims := startValidators(t, "team-c", "Testnet", "", "ivy")
+	ivy, claim := nodes[0], claims[0]
 	_ = unstructured.SetNestedField(claim.Object, false, "spec", "quorum", "unsafe")
 	if err := cp.Apply(ctx, claim); err != nil {
 		failWithLogs(t, "%v", err)
@@ -140,8 +136,7 @@ func waitCoreConfig(ctx context.Context, t *testing.T, n *harness.SimNode, statu
 func TestOrganizationIncludesDirectory(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	defer beginScenario(ctx, t, "testnet")()
-	ensureTestnet(ctx, t)
+	defer beginTestnetScenario(ctx, t)()
 
 	org, claims := startValidators(t, "team-c", "Testnet", "", "org-1", "org-2", "org-3")
 	for _, claim := range claims {

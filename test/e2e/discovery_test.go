@@ -120,16 +120,7 @@ func assertDirectory(ctx context.Context, t *testing.T, validators []*harness.Si
 		fmt.Fprintf(&want, "%s:%d\n", v.Host(), harness.PeerPort)
 	}
 	err := harness.Eventually(ctx, 30*time.Second, func(ctx context.Context) (bool, string, error) {
-		cm, err := cp.Get(ctx, configMapGVK, "stellar-system", "stellar-peers")
-		if err != nil {
-			return false, "", err
-		}
-		txt, _, _ := unstructured.NestedString(cm.Object, "data", "peers.txt")
-		count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
-		if txt != want.String() || count != fmt.Sprint(len(validators)) {
-			return false, fmt.Sprintf("peers.txt = %q, peer_count = %q; want %q, %d", txt, count, want.String(), len(validators)), nil
-		}
-		return true, "", nil
+		return cp.PeersConfigMapIs(ctx, "stellar-system", "stellar-peers", want.String(), len(validators))
 	})
 	if err != nil {
 		failWithLogs(t, "peers ConfigMap: %v", err)

@@ -60,14 +60,7 @@ func TestClaimEventCost(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer w.Stop()
-			reconcilesBefore, err := cp.Reconciles("testnet")
-			if err != nil {
-				t.Fatal(err)
-			}
-			breakerBefore, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
-			if err != nil {
-				t.Fatal(err)
-			}
+			reconcilesBefore, breakerBefore := directoryCounters(ctx, t)
 			n, err := sims.Start("team-c", c.name, "")
 			if err != nil {
 				t.Fatal(err)
@@ -85,14 +78,7 @@ func TestClaimEventCost(t *testing.T) {
 					done = true
 				}
 			}
-			reconcilesAfter, err := cp.Reconciles("testnet")
-			if err != nil {
-				t.Fatal(err)
-			}
-			breakerAfter, err := cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
-			if err != nil {
-				t.Fatal(err)
-			}
+			reconcilesAfter, breakerAfter := directoryCounters(ctx, t)
 			t.Logf("claim event cost: %s claim: %d events for the directory; meanwhile the directory reconciled %d times and "+
 				"Crossplane's breaker counted %d events for it, its own writes in response included",
 				c.nodeType, events, reconcilesAfter-reconcilesBefore, breakerAfter-breakerBefore)
@@ -110,4 +96,19 @@ func TestClaimEventCost(t *testing.T) {
 			})
 		})
 	}
+}
+
+// directoryCounters reads how often the Testnet directory has reconciled and how many events Crossplane's circuit
+// breaker has counted for directories.
+func directoryCounters(ctx context.Context, t *testing.T) (reconciles, breakerEvents int) {
+	t.Helper()
+	reconciles, err := cp.Reconciles("testnet")
+	if err != nil {
+		t.Fatal(err)
+	}
+	breakerEvents, err = cp.CircuitBreakerEvents(ctx, harness.DirectoryKind)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reconciles, breakerEvents
 }

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcore"
@@ -28,8 +27,6 @@ const (
 	faultsCMNamespace = "faults-system"
 	faultsCMName      = "mainnet-peers"
 )
-
-var faultsClaimGVK = schema.GroupVersionKind{Group: "stellarpeers.io", Version: "v1alpha1", Kind: "StellarNode"}
 
 // TestFaultsConverge injects faults into the simulated validators and into the control plane's processes. Each
 // fault phase drops a connection between two validators as the fault starts, so recovering needs the provider to
@@ -214,32 +211,19 @@ func TestFaultsConverge(t *testing.T) {
 // test ends.
 func faultsSetup(ctx context.Context, t *testing.T) {
 	t.Helper()
-	objs := []*unstructured.Unstructured{}
-	for _, ns := range []string{faultsCMNamespace, "fault-a", "fault-b"} {
-		objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
-		}})
-	}
-	objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": faultsDirectory},
-		"spec": map[string]any{
-			"network":   faultsNetwork,
-			"configMap": map[string]any{"namespace": faultsCMNamespace, "name": faultsCMName},
-		},
-	}})
-	if err := cp.Apply(ctx, objs...); err != nil {
-		failWithLogs(t, "%v", err)
-	}
+	setUpDirectory(ctx, t, faultsDirectory, map[string]any{
+		"network":   faultsNetwork,
+		"configMap": map[string]any{"namespace": faultsCMNamespace, "name": faultsCMName},
+	}, faultsCMNamespace, "fault-a", "fault-b")
+	// Cleanups run last first: the claims are deleted before their directory.
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		for _, n := range sims.Nodes() {
 			if strings.HasPrefix(n.Namespace, "fault-") {
-				_ = cp.Delete(ctx, faultsClaimGVK, n.Namespace, n.Name)
+				_ = cp.Delete(ctx, claimGVK, n.Namespace, n.Name)
 			}
 		}
-		_ = cp.Delete(ctx, directoryGVK, "", faultsDirectory)
 	})
 }
 

@@ -28,8 +28,7 @@ var (
 func TestNonValidatorsAreNeverPeers(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	defer beginScenario(ctx, t, "testnet")()
-	ensureTestnet(ctx, t)
+	defer beginTestnetScenario(ctx, t)()
 	var others []*harness.SimNode
 	var claims []*unstructured.Unstructured
 	for _, c := range []struct{ name, nodeType string }{{"horace", "Horizon"}, {"sora", "SorobanRpc"}} {
@@ -92,13 +91,9 @@ func TestNonValidatorsAreNeverPeers(t *testing.T) {
 func TestSuspendThenDelete(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	defer beginScenario(ctx, t, "testnet")()
-	ensureTestnet(ctx, t)
-	erin, err := sims.Start("team-c", "erin", "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	claim := erin.Claim("Validator", "Testnet")
+	defer beginTestnetScenario(ctx, t)()
+	nodes, claims := startValidators(t, "team-c", "Testnet", "", "erin")
+	erin, claim := nodes[0], claims[0]
 	if err := cp.Apply(ctx, claim); err != nil {
 		failWithLogs(t, "%v", err)
 	}
@@ -143,8 +138,7 @@ func TestSuspendThenDelete(t *testing.T) {
 func TestHealthGate(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	defer beginScenario(ctx, t, "testnet")()
-	ensureTestnet(ctx, t)
+	defer beginTestnetScenario(ctx, t)()
 	gail, err := sims.Start("team-c", "gail", stellarcore.StateCatchingUp)
 	if err != nil {
 		t.Fatal(err)

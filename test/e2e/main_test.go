@@ -40,11 +40,6 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer sims.Close()
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
 	start := time.Now()
 	cp, err = harness.Start(ctx, harness.Options{
 		Name:              "e2e",
@@ -53,7 +48,7 @@ func run(m *testing.M) int {
 		Function:          true,
 		Provider:          true,
 		ProviderArgs:      []string{"--poll=1s", "--static-hosts=" + sims.HostsFile},
-		CRDDirs:           crds,
+		ProductCRDs:       true,
 		// Crossplane and the provider run with the permissions a real install gives them, not as cluster admins.
 		RealRBAC: true,
 	})

@@ -35,7 +35,11 @@ const (
 func TestQuorumHealth(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 	defer cancel()
-	quorumSetup(ctx, t)
+	setUpDirectory(ctx, t, quorumDirectory, map[string]any{
+		"network":           "Custom",
+		"networkPassphrase": quorumPassphrase,
+		"configMap":         map[string]any{"namespace": quorumCMNamespace, "name": quorumCMName},
+	}, quorumCMNamespace, quorumNamespace)
 
 	validators, claims := startValidators(t, quorumNamespace, "Custom", quorumPassphrase, "ana", "ben", "cid")
 	for _, n := range validators {
@@ -49,13 +53,7 @@ func TestQuorumHealth(t *testing.T) {
 		}
 		n.Core.SetQuorum(set)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		for _, n := range validators {
-			_ = cp.Delete(ctx, claimGVK, n.Namespace, n.Name)
-		}
-	})
+	deleteClaimsAtEnd(t, validators)
 	if err := cp.Apply(ctx, claims...); err != nil {
 		failWithLogs(t, "%v", err)
 	}
@@ -245,32 +243,4 @@ func assertPeerSyncsStill(ctx context.Context, t *testing.T, validators []*harne
 	if after := versions(); !slices.Equal(before, after) {
 		t.Errorf("PeerSyncs changed in %s with nothing new on their nodes (the provider polls every second): %v -> %v", d, before, after)
 	}
-}
-
-// quorumSetup applies the namespaces and the test's directory, and removes the directory when the test ends.
-func quorumSetup(ctx context.Context, t *testing.T) {
-	t.Helper()
-	objs := []*unstructured.Unstructured{}
-	for _, ns := range []string{quorumCMNamespace, quorumNamespace} {
-		objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
-		}})
-	}
-	objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": quorumDirectory},
-		"spec": map[string]any{
-			"network":           "Custom",
-			"networkPassphrase": quorumPassphrase,
-			"configMap":         map[string]any{"namespace": quorumCMNamespace, "name": quorumCMName},
-		},
-	}})
-	if err := cp.Apply(ctx, objs...); err != nil {
-		failWithLogs(t, "%v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = cp.Delete(ctx, directoryGVK, "", quorumDirectory)
-	})
 }

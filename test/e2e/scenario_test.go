@@ -5,6 +5,7 @@ package e2e
 import (
 	"context"
 	"testing"
+	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
@@ -38,6 +39,39 @@ func beginScenario(ctx context.Context, t *testing.T, directory string) (end fun
 	}
 }
 
+// beginTestnetScenario begins a scenario on the Testnet directory (beginScenario) and makes sure the directory
+// exists (ensureTestnet). The caller defers end; when the directory cannot be applied the test ends first, with no
+// breaker report for a scenario that never ran.
+func beginTestnetScenario(ctx context.Context, t *testing.T) (end func()) {
+	t.Helper()
+	end = beginScenario(ctx, t, "testnet")
+	ensureTestnet(ctx, t)
+	return end
+}
+
+// setUpDirectory applies the namespaces and a StellarPeerDirectory named name with spec, and deletes the directory
+// when the test ends.
+func setUpDirectory(ctx context.Context, t *testing.T, name string, spec map[string]any, namespaces ...string) {
+	t.Helper()
+	objs := make([]*unstructured.Unstructured, 0, len(namespaces)+1)
+	for _, ns := range namespaces {
+		objs = append(objs, harness.Namespace(ns))
+	}
+	objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
+		"metadata": map[string]any{"name": name},
+		"spec":     spec,
+	}})
+	if err := cp.Apply(ctx, objs...); err != nil {
+		failWithLogs(t, "%v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		_ = cp.Delete(ctx, directoryGVK, "", name)
+	})
+}
+
 // startValidators starts a simulated core for each name in namespace and returns them with their Validator
 // claims on network, not yet applied: a scenario edits and applies them, often all at once as Argo CD would. A
 // Custom network's claims name passphrase.
@@ -57,4 +91,15 @@ func startValidators(t *testing.T, namespace, network, passphrase string, names 
 		nodes, claims = append(nodes, n), append(claims, claim)
 	}
 	return nodes, claims
+}
+
+// deleteClaimsAtEnd deletes the nodes' claims when the test ends, without waiting for them to go.
+func deleteClaimsAtEnd(t *testing.T, nodes []*harness.SimNode) {
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		for _, n := range nodes {
+			_ = cp.Delete(ctx, claimGVK, n.Namespace, n.Name)
+		}
+	})
 }

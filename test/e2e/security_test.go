@@ -57,7 +57,7 @@ func TestCredentialsNeverLeak(t *testing.T) {
 	vega.Core.InjectFault(coresim.Fault{Kind: coresim.FaultException, Path: "/connect", Message: "Could not resolve 'peer-x:11625': injected"})
 
 	objs := []*unstructured.Unstructured{
-		{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": secNamespace}}},
+		harness.Namespace(secNamespace),
 		secretObject("proxy-basic", basic),
 		secretObject("proxy-bearer", token),
 		secretObject("proxy-malformed", malformed),

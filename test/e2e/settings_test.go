@@ -39,10 +39,7 @@ func TestDirectoryNodeSettings(t *testing.T) {
 	defer cancel()
 	defer beginScenario(ctx, t, settingsDirectory)()
 
-	namespace := func(name string) *unstructured.Unstructured {
-		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name}}}
-	}
-	if err := cp.Apply(ctx, namespace("stellar-system"), namespace(settingsNamespace),
+	if err := cp.Apply(ctx, harness.Namespace("stellar-system"), harness.Namespace(settingsNamespace),
 		// A namespaced ProviderConfig, as a team that runs its own would have: loopback only, like the default.
 		&unstructured.Unstructured{Object: map[string]any{
 			"apiVersion": "core.stellarpeers.io/v1alpha1", "kind": "ProviderConfig",

@@ -42,25 +42,17 @@ const (
 func TestSteadyStateWritesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	steadySetup(ctx, t)
+	setUpDirectory(ctx, t, steadyDirectory, map[string]any{
+		"network":   steadyNetwork,
+		"configMap": map[string]any{"namespace": steadyCMNamespace, "name": steadyCMName},
+	}, steadyCMNamespace, steadyNamespace)
 
-	validators := make([]*harness.SimNode, 0, steadyValidators)
-	claims := make([]*unstructured.Unstructured, 0, steadyValidators)
-	for i := range steadyValidators {
-		n, err := sims.Start(steadyNamespace, fmt.Sprintf("val-%02d", i), "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		validators = append(validators, n)
-		claims = append(claims, n.Claim("Validator", steadyNetwork))
+	names := make([]string, steadyValidators)
+	for i := range names {
+		names[i] = fmt.Sprintf("val-%02d", i)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		for _, n := range validators {
-			_ = cp.Delete(ctx, claimGVK, n.Namespace, n.Name)
-		}
-	})
+	validators, claims := startValidators(t, steadyNamespace, steadyNetwork, "", names...)
+	deleteClaimsAtEnd(t, validators)
 	// All at once, as a GitOps sync of a fleet would. Whether the breaker held the directory back is logged, not
 	// asserted: it is TestDiscoveryLoop's and bench-gitops' subject, not this test's.
 	start := time.Now()
@@ -136,33 +128,6 @@ func TestSteadyStateWritesNothing(t *testing.T) {
 			return false, "", err
 		}
 		return len(got) == 0, fmt.Sprintf("series left: %v", slices.Sorted(maps.Keys(got))), nil
-	})
-}
-
-// steadySetup applies the namespaces and the Futurenet directory, and removes the directory when the test ends.
-func steadySetup(ctx context.Context, t *testing.T) {
-	t.Helper()
-	objs := []*unstructured.Unstructured{}
-	for _, ns := range []string{steadyCMNamespace, steadyNamespace} {
-		objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns},
-		}})
-	}
-	objs = append(objs, &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
-		"metadata": map[string]any{"name": steadyDirectory},
-		"spec": map[string]any{
-			"network":   steadyNetwork,
-			"configMap": map[string]any{"namespace": steadyCMNamespace, "name": steadyCMName},
-		},
-	}})
-	if err := cp.Apply(ctx, objs...); err != nil {
-		failWithLogs(t, "%v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		_ = cp.Delete(ctx, directoryGVK, "", steadyDirectory)
 	})
 }
 

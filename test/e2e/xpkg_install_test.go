@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+	"github.com/stellarpeers/stellar-peers/test/required"
 	"github.com/stellarpeers/stellar-peers/test/xpkgfile"
 )
 
@@ -66,10 +67,7 @@ func TestXpkgInstallOffline(t *testing.T) {
 	for _, p := range []installable{functionPkg, providerPkg, configurationPkg} {
 		file := os.Getenv(p.env)
 		if file == "" {
-			if os.Getenv("STELLAR_PEERS_REQUIRE_TOOLS") != "" {
-				t.Fatalf("%s must name the built package (make xpkg)", p.env)
-			}
-			t.Skipf("%s is not set; `make e2e` builds the packages and runs this test", p.env)
+			required.Missing(t, p.env+" must name the built package; `make e2e` builds the packages and runs this test")
 		}
 		pkg, err := xpkgfile.Load(file)
 		if err != nil {

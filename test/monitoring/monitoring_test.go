@@ -12,40 +12,22 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stellarpeers/stellar-peers/test/required"
 )
 
-const (
-	envPromRules    = "STELLAR_PEERS_PROMRULES"
-	envRequireTools = "STELLAR_PEERS_REQUIRE_TOOLS"
-)
+// envPromRules names the pinned rule checker; the Makefile exports it.
+const envPromRules = "STELLAR_PEERS_PROMRULES"
 
 var (
 	ruleFile   = filepath.Join("..", "..", "examples", "monitoring", "prometheusrule.yaml")
 	metricsDoc = filepath.Join("..", "..", "docs", "metrics.md")
 )
-
-// promRules returns the pinned rule checker. Under make (STELLAR_PEERS_REQUIRE_TOOLS=1) a missing one fails the
-// test, so CI cannot pass by skipping.
-func promRules(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv(envPromRules)
-	if p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(envRequireTools) != "" {
-		t.Fatalf("%s must name the promrules binary (`make tools`); got %q", envPromRules, p)
-	}
-	t.Skipf("%s is not set; `make unit` runs this test", envPromRules)
-	return ""
-}
 
 type ruleLine struct {
 	Group   string   `json:"group"`
@@ -56,10 +38,11 @@ type ruleLine struct {
 
 func checkRules(t *testing.T, file string) ([]ruleLine, string, error) {
 	t.Helper()
+	promRules := required.Path(t, envPromRules, "the promrules binary, `make tools`")
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var stdout, stderr bytes.Buffer
-	cmd := exec.CommandContext(ctx, promRules(t), file) //nolint:gosec // the pinned tool on our own files.
+	cmd := exec.CommandContext(ctx, promRules, file) //nolint:gosec // the pinned tool on our own files.
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	var lines []ruleLine
@@ -184,13 +167,4 @@ func TestDocumentedMetricsParsing(t *testing.T) {
 	if diff := cmp.Diff(cases, got); diff != "" {
 		t.Errorf("documented (-want +got):\n%s", diff)
 	}
-}
-
-func sortedKeys(m map[string]bool) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -96,7 +98,7 @@ current-context: c
 			}()
 
 			families := scrapeUntil(t, "http://127.0.0.1:"+metricsPort+"/metrics", tc.mustServe, log)
-			for _, f := range sortedKeys(families) {
+			for _, f := range slices.Sorted(maps.Keys(families)) {
 				if !documented.has(f) {
 					t.Errorf("%s serves %s, which %s does not document", name, f, metricsDoc)
 				}
@@ -123,7 +125,7 @@ func scrapeUntil(t *testing.T, url string, must []string, log string) map[string
 		time.Sleep(200 * time.Millisecond)
 	}
 	logged, _ := os.ReadFile(log) //nolint:gosec // the test's own log file.
-	t.Fatalf("%s did not serve all of %v within 30s (last: %s); served %v\nlog:\n%s", url, must, last, sortedKeys(families), logged)
+	t.Fatalf("%s did not serve all of %v within 30s (last: %s); served %v\nlog:\n%s", url, must, last, slices.Sorted(maps.Keys(families)), logged)
 	return nil
 }
 

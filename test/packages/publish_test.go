@@ -21,6 +21,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/stellarpeers/stellar-peers/test/required"
 	"github.com/stellarpeers/stellar-peers/test/xpkgfile"
 )
 
@@ -38,7 +39,7 @@ var elfMachine = map[string]uint16{"amd64": 62, "arm64": 183}
 // reads back what a cluster would pull: the Function and Provider as indexes of a linux/amd64 and a linux/arm64
 // package whose runtime binary is built for that arch, and the Configuration depending on this registry's packages.
 func TestPublish(t *testing.T) {
-	requirePath(t, envCrossplaneCLI, "the pinned crossplane CLI, `make tools`")
+	required.Path(t, envCrossplaneCLI, "the pinned crossplane CLI, `make tools`")
 	fnFiles := requireList(t, envFunctionXpkgs)
 	provFiles := requireList(t, envProviderXpkgs)
 	version := os.Getenv(envPackageVersion)
@@ -194,7 +195,7 @@ func requireList(t *testing.T, env string) []string {
 		}
 	}
 	if len(files) == 0 {
-		requirePath(t, env, "`make xpkg-all`")
+		required.Path(t, env, "`make xpkg-all`")
 	}
 	return files
 }

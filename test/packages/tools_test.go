@@ -4,48 +4,29 @@
 package packages
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/stellarpeers/stellar-peers/test/required"
 )
 
 // Environment variables the Makefile exports.
 const (
 	envCrossplaneCLI     = "E2E_CROSSPLANE_CLI"
 	envCrossplaneCRDs    = "E2E_CROSSPLANE_CRDS"
-	envRequireTools      = "STELLAR_PEERS_REQUIRE_TOOLS"
 	envFunctionXpkg      = "STELLAR_PEERS_FUNCTION_XPKG"
 	envProviderXpkg      = "STELLAR_PEERS_PROVIDER_XPKG"
 	envConfigurationXpkg = "STELLAR_PEERS_CONFIGURATION_XPKG"
 )
 
-// requirePath returns the path the environment variable names. When it is unset or missing the test fails under
-// make (STELLAR_PEERS_REQUIRE_TOOLS=1), so CI cannot pass by skipping, and skips otherwise.
-func requirePath(t *testing.T, env, hint string) string {
-	t.Helper()
-	p := os.Getenv(env)
-	if p != "" {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(envRequireTools) != "" {
-		t.Fatalf("%s must name an existing file or folder (%s); got %q", env, hint, p)
-	}
-	t.Skipf("%s is not set or missing (%s); `make unit` runs this test", env, hint)
-	return ""
-}
-
-// requirePathValue is requirePath for one file of a list the environment variable names.
+// requirePathValue checks that p, one file of the list env names, exists.
 func requirePathValue(t *testing.T, env, p string) {
 	t.Helper()
-	if _, err := os.Stat(p); err == nil {
-		return
+	if _, err := os.Stat(p); err != nil {
+		required.Missing(t, fmt.Sprintf("%s names %s, which does not exist (`make xpkg-all`)", env, p))
 	}
-	if os.Getenv(envRequireTools) != "" {
-		t.Fatalf("%s names %s, which does not exist (`make xpkg-all`)", env, p)
-	}
-	t.Skipf("%s names %s, which does not exist; `make unit` runs this test", env, p)
 }
 
 // repoPath is a path relative to the repository root.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/stellarpeers/stellar-peers/test/required"
 )
 
 // validateResult is the part of `crossplane resource validate --output=json` the test reads.
@@ -42,8 +44,8 @@ var noSchemaGroups = map[string]bool{"argoproj.io": true}
 // Crossplane's own CRDs (for Compositions and package objects). Every object must be valid, and only Argo CD's
 // objects may lack a schema. A deliberately broken claim proves the check can fail.
 func TestExamplesValidate(t *testing.T) {
-	cli := requirePath(t, envCrossplaneCLI, "the pinned crossplane CLI, `make tools`")
-	crossplaneCRDs := requirePath(t, envCrossplaneCRDs, "Crossplane's CRDs, `make tools`")
+	cli := required.Path(t, envCrossplaneCLI, "the pinned crossplane CLI, `make tools`")
+	crossplaneCRDs := required.Path(t, envCrossplaneCRDs, "Crossplane's CRDs, `make tools`")
 
 	extensions := []string{
 		repoPath("apis", "stellarpeers", "definition-xstellarnode.yaml"),

@@ -12,6 +12,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/stellarpeers/stellar-peers/test/required"
 	"github.com/stellarpeers/stellar-peers/test/xpkgfile"
 )
 
@@ -68,7 +69,7 @@ func TestPackagesContents(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			file := requirePath(t, tc.env, "the built package, `make xpkg`")
+			file := required.Path(t, tc.env, "the built package, `make xpkg`")
 			pkg, err := xpkgfile.Load(file)
 			if err != nil {
 				t.Fatal(err)

@@ -43,6 +43,8 @@ type Options struct {
 	Name string
 	// CRDDirs are installed into the apiserver before anything else starts, beside Crossplane's CRDs.
 	CRDDirs []string
+	// ProductCRDs installs the CRDs our packages ship (ProductCRDDirs) the same way, beside CRDDirs.
+	ProductCRDs bool
 	// ControllerManager starts kube-controller-manager for garbage collection and namespace deletion.
 	ControllerManager bool
 	// Crossplane starts Crossplane core, with CrossplaneArgs after the harness's own, e.g. the
@@ -88,6 +90,14 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 	if err != nil {
 		return nil, err
 	}
+	crdDirs := opts.CRDDirs
+	if opts.ProductCRDs {
+		product, err := ProductCRDDirs()
+		if err != nil {
+			return nil, err
+		}
+		crdDirs = append(product, crdDirs...)
+	}
 	runDir, err := newRunDir(opts.Name)
 	if err != nil {
 		return nil, err
@@ -107,7 +117,7 @@ func Start(ctx context.Context, opts Options) (cp *ControlPlane, err error) {
 		wanted bool
 		start  func() error
 	}{
-		{true, func() error { return cp.startAPIServer(bins, opts.CRDDirs) }},
+		{true, func() error { return cp.startAPIServer(bins, crdDirs) }},
 		{opts.ControllerManager, func() error {
 			return cp.startControllerManager(ctx, bins[envKubeControllerManager], opts.RealRBAC)
 		}},

@@ -45,6 +45,13 @@ func LoadObjects(paths ...string) ([]*unstructured.Unstructured, error) {
 	return objs, nil
 }
 
+// Namespace is the Namespace object named name.
+func Namespace(name string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
+	}}
+}
+
 // Apply server-side applies objects, taking ownership of conflicting fields.
 func (cp *ControlPlane) Apply(ctx context.Context, objs ...*unstructured.Unstructured) error {
 	for _, o := range objs {

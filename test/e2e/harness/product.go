@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // Names of the product's XRDs.
@@ -57,4 +58,19 @@ func LoopbackProviderConfig() *unstructured.Unstructured {
 			"timeout":          "2s",
 		},
 	}}
+}
+
+// PeersConfigMapIs is a check for Eventually: the directory's peers ConfigMap namespace/name publishes exactly
+// peersTxt as peers.txt and peerCount as peer_count; if not, the reason says what it publishes.
+func (cp *ControlPlane) PeersConfigMapIs(ctx context.Context, namespace, name, peersTxt string, peerCount int) (bool, string, error) {
+	cm, err := cp.Get(ctx, schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}, namespace, name)
+	if err != nil {
+		return false, "", err
+	}
+	txt, _, _ := unstructured.NestedString(cm.Object, "data", "peers.txt")
+	count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
+	if txt != peersTxt || count != fmt.Sprint(peerCount) {
+		return false, fmt.Sprintf("peers.txt = %q, peer_count = %q; want %q, %d", txt, count, peersTxt, peerCount), nil
+	}
+	return true, "", nil
 }

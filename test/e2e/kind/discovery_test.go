@@ -93,16 +93,7 @@ func assertDirectory(ctx context.Context, t *testing.T, validators []node) {
 			}
 			fmt.Fprintf(&want, "%s:%d\n", host, peerPort)
 		}
-		cm, err := cp.Get(ctx, configMapGVK, "stellar-system", "stellar-peers")
-		if err != nil {
-			return false, err.Error(), nil
-		}
-		txt, _, _ := unstructured.NestedString(cm.Object, "data", "peers.txt")
-		count, _, _ := unstructured.NestedString(cm.Object, "data", "peer_count")
-		if txt != want.String() || count != fmt.Sprint(len(validators)) {
-			return false, fmt.Sprintf("peers.txt = %q, peer_count = %q; want %q, %d", txt, count, want.String(), len(validators)), nil
-		}
-		return true, "", nil
+		return cp.PeersConfigMapIs(ctx, "stellar-system", "stellar-peers", want.String(), len(validators))
 	})
 	if err != nil {
 		t.Fatalf("peers ConfigMap: %v", err)

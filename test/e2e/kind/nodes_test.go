@@ -16,6 +16,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/internal/coresim"
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
+	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
 )
 
 var (
@@ -162,7 +163,7 @@ func (n node) simState(ctx context.Context) (coresim.SimState, error) {
 func fixtures(namespaces ...string) []*unstructured.Unstructured {
 	var objs []*unstructured.Unstructured
 	for _, ns := range append([]string{"stellar-system"}, namespaces...) {
-		objs = append(objs, namespace(ns))
+		objs = append(objs, harness.Namespace(ns))
 	}
 	return append(objs,
 		&unstructured.Unstructured{Object: map[string]any{
@@ -185,10 +186,4 @@ func fixtures(namespaces ...string) []*unstructured.Unstructured {
 			},
 		}},
 	)
-}
-
-func namespace(name string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
-	}}
 }

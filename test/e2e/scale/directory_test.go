@@ -53,13 +53,9 @@ func bulkAdd(t *testing.T, rep *report, settings string, crossplaneArgs []string
 	n := fleetSize
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp, err := harness.Start(ctx, harness.Options{
 		Name:           "scale-directory",
-		CRDDirs:        crds,
+		ProductCRDs:    true,
 		Crossplane:     true,
 		CrossplaneArgs: crossplaneArgs,
 		Function:       true,
@@ -98,23 +94,16 @@ func bulkAdd(t *testing.T, rep *report, settings string, crossplaneArgs []string
 	}
 	created := time.Since(start)
 	listed := newMilestones(start, n, 10, 50, 90, 100)
-	deadline := time.After(20 * time.Minute)
-wait:
-	for {
+	waitCtx, stopWaiting := context.WithTimeout(ctx, 20*time.Minute)
+	defer stopWaiting()
+	if count, ok := listed.follow(waitCtx, time.Second, func() int {
 		count, err := peerCount(ctx, cp)
 		if err != nil {
 			t.Fatal(err)
 		}
-		listed.observe(count)
-		if count == n {
-			break
-		}
-		select {
-		case <-deadline:
-			t.Errorf("the directory lists %d of %d validators after 20 minutes (logs in %s)", count, n, cp.RunDir)
-			break wait
-		case <-time.After(time.Second):
-		}
+		return count
+	}); !ok {
+		t.Errorf("the directory lists %d of %d validators after 20 minutes (logs in %s)", count, n, cp.RunDir)
 	}
 	openings, err := cp.CircuitBreakerOpenings(directoryName)
 	if err != nil {
@@ -132,13 +121,13 @@ wait:
 // ConfigMap is published.
 func publishEmptyDirectory(ctx context.Context, t *testing.T, cp *harness.ControlPlane) {
 	t.Helper()
-	setup := []*unstructured.Unstructured{namespace("stellar-system"), {Object: map[string]any{
+	setup := []*unstructured.Unstructured{harness.Namespace("stellar-system"), {Object: map[string]any{
 		"apiVersion": "stellarpeers.io/v1alpha1", "kind": "StellarPeerDirectory",
 		"metadata": map[string]any{"name": directoryName},
 		"spec":     map[string]any{"network": "Testnet"},
 	}}}
 	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
+		setup = append(setup, harness.Namespace(fmt.Sprintf("scale-%02d", i)))
 	}
 	if err := cp.Apply(ctx, setup...); err != nil {
 		t.Fatal(err)

@@ -69,12 +69,8 @@ func gitopsBulkApply(t *testing.T, rep *report, n int) (summary string) {
 		t.Fatal(err)
 	}
 	defer sims.Close()
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp, err := harness.Start(ctx, harness.Options{
-		Name: "gitops", CRDDirs: crds, ControllerManager: true, Crossplane: true, Function: true, Provider: true,
+		Name: "gitops", ProductCRDs: true, ControllerManager: true, Crossplane: true, Function: true, Provider: true,
 		ProviderArgs: []string{"--static-hosts=" + sims.HostsFile},
 	})
 	if err != nil {

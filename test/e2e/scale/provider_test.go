@@ -61,14 +61,10 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 		}
 		byPeerIP[nodes[i].PeerIP] = i
 	}
-	crds, err := harness.ProductCRDDirs()
-	if err != nil {
-		t.Fatal(err)
-	}
 	cp, err := harness.Start(ctx, harness.Options{
-		Name:     "scale-provider",
-		CRDDirs:  crds,
-		Provider: true,
+		Name:        "scale-provider",
+		ProductCRDs: true,
+		Provider:    true,
 		// The default poll (1m).
 		ProviderArgs: []string{"--static-hosts=" + sims.HostsFile, "--max-reconcile-rate=" + strconv.Itoa(rate)},
 	})
@@ -82,7 +78,7 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	}
 	setup := []*unstructured.Unstructured{harness.LoopbackProviderConfig()}
 	for i := range namespaces {
-		setup = append(setup, namespace(fmt.Sprintf("scale-%02d", i)))
+		setup = append(setup, harness.Namespace(fmt.Sprintf("scale-%02d", i)))
 	}
 	if err := cp.Apply(ctx, setup...); err != nil {
 		t.Fatal(err)
@@ -125,25 +121,19 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 	created := time.Since(start)
 
 	connected := newMilestones(start, n, 10, 50, 90, 100)
-	for {
+	if full, ok := connected.follow(ctx, time.Second, func() int {
 		full := 0
 		for i, node := range nodes {
 			if connectedToAll(node, nodes, want[i]) {
 				full++
 			}
 		}
-		connected.observe(full)
-		if full == n {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of %d nodes fully connected when the time ran out (%s; logs in %s)", full, n, connected, cp.RunDir)
-		case <-time.After(time.Second):
-		}
+		return full
+	}); !ok {
+		t.Fatalf("%d of %d nodes fully connected when the time ran out (%s; logs in %s)", full, n, connected, cp.RunDir)
 	}
 	reported := newMilestones(start, n, 100)
-	for {
+	if done, ok := reported.follow(ctx, 2*time.Second, func() int {
 		list := &unstructured.UnstructuredList{}
 		list.SetGroupVersionKind(peerSyncListGVK)
 		if err := c.List(ctx, list); err != nil {
@@ -157,15 +147,9 @@ func providerAtScale(t *testing.T, rep *report, rate int) {
 				done++
 			}
 		}
-		reported.observe(done)
-		if done == n {
-			break
-		}
-		select {
-		case <-ctx.Done():
-			t.Fatalf("%d of %d PeerSyncs report every peer connected when the time ran out (logs in %s)", done, n, cp.RunDir)
-		case <-time.After(2 * time.Second):
-		}
+		return done
+	}); !ok {
+		t.Fatalf("%d of %d PeerSyncs report every peer connected when the time ran out (logs in %s)", done, n, cp.RunDir)
 	}
 	providerUsage := usage(cp, harness.ProviderName)
 

@@ -75,12 +75,6 @@ func createAll(ctx context.Context, c client.Client, objs []*unstructured.Unstru
 	return errors.Join(errs...)
 }
 
-func namespace(name string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": name},
-	}}
-}
-
 // validatorName is validator i's claim name and namespace.
 func validatorName(i int) (ns, name string) {
 	return fmt.Sprintf("scale-%02d", i%namespaces), fmt.Sprintf("validator-%04d", i)
@@ -103,6 +97,23 @@ func (m *milestones) observe(count int) {
 	for _, p := range m.percent {
 		if _, ok := m.reached[p]; !ok && count*100 >= m.target*p {
 			m.reached[p] = time.Since(m.start)
+		}
+	}
+}
+
+// follow calls count every interval, observing what it returns, until it reaches the target. When ctx ends first it
+// returns false, with the last count.
+func (m *milestones) follow(ctx context.Context, every time.Duration, count func() int) (last int, reached bool) {
+	for {
+		last = count()
+		m.observe(last)
+		if last == m.target {
+			return last, true
+		}
+		select {
+		case <-ctx.Done():
+			return last, false
+		case <-time.After(every):
 		}
 	}
 }
