@@ -263,17 +263,16 @@ func (c *checker) topLevel() {
 		}
 	}
 	// Types of what we render; lines 1184-1601.
-	for _, key := range []string{"PUBLIC_HTTP_PORT", "NODE_IS_VALIDATOR", "UNSAFE_QUORUM", "RUN_STANDALONE", "PREFERRED_PEERS_ONLY"} {
-		if v, ok := c.doc[key]; ok {
-			b, _ := c.readBool(key, v)
-			switch key {
-			case "NODE_IS_VALIDATOR":
-				c.validator = b
-			case "UNSAFE_QUORUM":
-				c.unsafe = b
-			case "RUN_STANDALONE":
-				c.standalone = b
-			}
+	var typeChecked bool
+	for _, b := range []struct {
+		key  string
+		into *bool
+	}{
+		{"PUBLIC_HTTP_PORT", &typeChecked}, {"NODE_IS_VALIDATOR", &c.validator}, {"UNSAFE_QUORUM", &c.unsafe},
+		{"RUN_STANDALONE", &c.standalone}, {"PREFERRED_PEERS_ONLY", &typeChecked},
+	} {
+		if v, ok := c.doc[b.key]; ok {
+			*b.into, _ = c.readBool(b.key, v)
 		}
 	}
 	for _, key := range []string{"NODE_HOME_DOMAIN", "DATABASE", "BUCKET_DIR_PATH"} {
@@ -584,10 +583,11 @@ func (c *checker) checkValidator(key string, t map[string]any) (e entry, ok bool
 // validatorFields reads the string fields of one [[VALIDATORS]] table, in
 // sorted order, and refuses the fields core does not know (line 763).
 func (c *checker) validatorFields(key string, t map[string]any, e *entry, fail func(string, Rule, string, ...any)) (f validatorFields, broken bool) {
+	var quality string
+	into := map[string]*string{"NAME": &e.name, "HOME_DOMAIN": &e.domain, "QUALITY": &quality, "PUBLIC_KEY": &f.pub, "ADDRESS": &f.addr, "HISTORY": &f.hist}
 	for _, name := range slices.Sorted(maps.Keys(t)) {
-		switch name {
-		case "NAME", "HOME_DOMAIN", "QUALITY", "PUBLIC_KEY", "ADDRESS", "HISTORY":
-		default:
+		field, known := into[name]
+		if !known {
 			fail(key+"."+name, RuleValidator, "is not a VALIDATORS field (NAME, HOME_DOMAIN, PUBLIC_KEY, ADDRESS, HISTORY, QUALITY)")
 			continue
 		}
@@ -596,22 +596,12 @@ func (c *checker) validatorFields(key string, t map[string]any, e *entry, fail f
 			broken = true
 			continue
 		}
-		switch name {
-		case "NAME":
-			e.name = s
-		case "HOME_DOMAIN":
-			e.domain = s
-		case "QUALITY":
+		*field = s
+		if name == "QUALITY" {
 			f.qualitySet = true
 			if e.quality = c.parseQuality(key+".QUALITY", s); e.quality < 0 {
 				broken = true
 			}
-		case "PUBLIC_KEY":
-			f.pub = s
-		case "ADDRESS":
-			f.addr = s
-		case "HISTORY":
-			f.hist = s
 		}
 	}
 	return f, broken

@@ -44,27 +44,20 @@ func (c *checker) history() {
 			continue
 		}
 		a := archive{key: key}
+		into := map[string]*string{"get": &a.get, "put": &a.put, "mkdir": &a.mkdir}
 		for _, f := range slices.Sorted(maps.Keys(t)) {
-			s, isString := t[f].(string)
-			switch f {
-			case "get", "put", "mkdir":
-				if !isString {
-					// Core reads it without a type check and crashes.
-					c.add(key+"."+f, RuleType, true, "must be a string, not %s", typeName(t[f]))
-					continue
-				}
-			default:
+			field, known := into[f]
+			if !known {
 				c.add(key+"."+f, RuleHistory, true, "is not an archive field (get, put, mkdir)")
 				continue
 			}
-			switch f {
-			case "get":
-				a.get = s
-			case "put":
-				a.put = s
-			case "mkdir":
-				a.mkdir = s
+			s, isString := t[f].(string)
+			if !isString {
+				// Core reads it without a type check and crashes.
+				c.add(key+"."+f, RuleType, true, "must be a string, not %s", typeName(t[f]))
+				continue
 			}
+			*field = s
 		}
 		c.archives[name] = a
 	}
