@@ -69,75 +69,99 @@ func Measure(ctx context.Context, b Binaries, n int, budget time.Duration, minIt
 		return row, err
 	}
 	defer theirs.Stop()
+	o, t := &contender{s: ours, req: reqO}, &contender{s: theirs, req: reqT}
+	both := []*contender{o, t}
 
 	// The first call of each checks the outputs and sizes the run.
-	start := time.Now()
-	rspO, err := ours.Call(ctx, reqO)
+	slowest, err := firstCalls(ctx, both)
 	if err != nil {
 		return row, err
 	}
-	slowest := time.Since(start)
-	start = time.Now()
-	rspT, err := theirs.Call(ctx, reqT)
-	if err != nil {
+	row.Ours.Response, row.Theirs.Response = len(o.rsp), len(t.rsp)
+	if row.Diffs, err = compare(o, t); err != nil {
 		return row, err
 	}
-	slowest = max(slowest, time.Since(start))
-	row.Ours.Response, row.Theirs.Response = len(rspO), len(rspT)
-	dO, err := ConfigMapData(rspO)
-	if err != nil {
-		return row, fmt.Errorf("function-stellar-peers: %w", err)
-	}
-	dT, err := ConfigMapData(rspT)
-	if err != nil {
-		return row, fmt.Errorf("function-go-templating: %w", err)
-	}
-	row.Diffs = Diff(dO, dT, Keys)
 
 	// A server in use has grown its heap to the size of the calls it serves;
 	// the first calls of a fresh process pay for that growth, so neither
 	// function is measured until it has served warmupCalls more.
-	for range warmupCalls {
-		if _, err := ours.Call(ctx, reqO); err != nil {
-			return row, err
-		}
-		if _, err := theirs.Call(ctx, reqT); err != nil {
-			return row, err
-		}
+	if err := alternate(ctx, both, warmupCalls); err != nil {
+		return row, err
 	}
 
 	iters := min(max(int(budget/max(slowest, time.Microsecond)), minIter), maxIter)
-	latO, latT := make([]time.Duration, 0, iters), make([]time.Duration, 0, iters)
-	cpuO0, err := ours.CPU()
-	if err != nil {
-		return row, err
-	}
-	cpuT0, err := theirs.CPU()
-	if err != nil {
-		return row, err
-	}
-	for range iters {
-		for _, c := range []struct {
-			s   *Server
-			req []byte
-			lat *[]time.Duration
-		}{{ours, reqO, &latO}, {theirs, reqT, &latT}} {
-			t := time.Now()
-			if _, err := c.s.Call(ctx, c.req); err != nil {
-				return row, err
-			}
-			*c.lat = append(*c.lat, time.Since(t))
+	for _, c := range both {
+		c.lat = make([]time.Duration, 0, iters)
+		if c.cpu0, err = c.s.CPU(); err != nil {
+			return row, err
 		}
 	}
-	if row.Ours, err = stats(ours, latO, cpuO0, len(rspO)); err != nil {
+	if err := alternate(ctx, both, iters); err != nil {
 		return row, err
 	}
-	if row.Theirs, err = stats(theirs, latT, cpuT0, len(rspT)); err != nil {
+	if row.Ours, err = stats(ours, o.lat, o.cpu0, len(o.rsp)); err != nil {
+		return row, err
+	}
+	if row.Theirs, err = stats(theirs, t.lat, t.cpu0, len(t.rsp)); err != nil {
 		return row, err
 	}
 
 	row.Floor, err = Floor(reqO, max(iters, 5))
 	return row, err
+}
+
+// contender is one function server under measurement, with its request, its
+// first response and the latencies of its measured calls.
+type contender struct {
+	s    *Server
+	req  []byte
+	rsp  []byte
+	lat  []time.Duration
+	cpu0 time.Duration
+}
+
+// firstCalls calls each contender once, keeping its response, and returns the
+// slower call's time.
+func firstCalls(ctx context.Context, cs []*contender) (time.Duration, error) {
+	var slowest time.Duration
+	for _, c := range cs {
+		start := time.Now()
+		rsp, err := c.s.Call(ctx, c.req)
+		if err != nil {
+			return 0, err
+		}
+		slowest = max(slowest, time.Since(start))
+		c.rsp = rsp
+	}
+	return slowest, nil
+}
+
+// compare diffs the peers ConfigMaps of both first responses.
+func compare(ours, theirs *contender) ([]string, error) {
+	dO, err := ConfigMapData(ours.rsp)
+	if err != nil {
+		return nil, fmt.Errorf("function-stellar-peers: %w", err)
+	}
+	dT, err := ConfigMapData(theirs.rsp)
+	if err != nil {
+		return nil, fmt.Errorf("function-go-templating: %w", err)
+	}
+	return Diff(dO, dT, Keys), nil
+}
+
+// alternate calls the contenders in turn, calls times each, appending each
+// call's latency to its contender's.
+func alternate(ctx context.Context, cs []*contender, calls int) error {
+	for range calls {
+		for _, c := range cs {
+			start := time.Now()
+			if _, err := c.s.Call(ctx, c.req); err != nil {
+				return err
+			}
+			c.lat = append(c.lat, time.Since(start))
+		}
+	}
+	return nil
 }
 
 func stats(s *Server, lat []time.Duration, cpu0 time.Duration, rsp int) (Stats, error) {
