@@ -19,7 +19,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/stellarpeers/stellar-peers/hack/internal/ociimage"
 )
@@ -86,15 +85,7 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if err := tarball.WriteToFile(o.out, ref, img); err != nil {
-		return fmt.Errorf("cannot write image tarball: %w", err)
-	}
-	d, err := img.Digest()
-	if err != nil {
-		return fmt.Errorf("cannot compute image digest: %w", err)
-	}
-	fmt.Printf("%s %s %s\n", o.out, ref, d)
-	return nil
+	return ociimage.Write(o.out, ref, img)
 }
 
 // build assembles the image: one layer with the binary, a config that runs it as nonRoot.

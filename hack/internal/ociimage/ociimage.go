@@ -6,8 +6,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -50,4 +53,25 @@ func Build(layers []mutate.Addendum, configure func(*v1.ConfigFile)) (v1.Image, 
 		return nil, fmt.Errorf("cannot set creation time: %w", err)
 	}
 	return img, nil
+}
+
+// Write writes img as an image tarball tagged ref at out and prints "out ref digest". The tarball is renamed into
+// place only when complete, so an interrupted build never leaves a file make would take as built.
+func Write(out string, ref name.Reference, img v1.Image) error {
+	if err := os.MkdirAll(filepath.Dir(out), 0o750); err != nil {
+		return fmt.Errorf("cannot create %s: %w", filepath.Dir(out), err)
+	}
+	tmp := out + ".tmp"
+	if err := tarball.WriteToFile(tmp, ref, img); err != nil {
+		return fmt.Errorf("cannot write image tarball: %w", err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("cannot rename %s: %w", tmp, err)
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("cannot compute image digest: %w", err)
+	}
+	fmt.Printf("%s %s %s\n", out, ref, d)
+	return nil
 }

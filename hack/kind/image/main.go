@@ -83,51 +83,13 @@ func run(o options) error {
 	}
 	entries := map[string]entry{"tmp": {name: "tmp", mode: 0o1777, typ: tar.TypeDir}}
 	for _, f := range o.files {
-		src, dst, ok := strings.Cut(f, "=")
-		if !ok {
-			return fmt.Errorf("cannot parse --file %q: want SRC=DST[:MODE]", f)
+		if err := addFile(entries, f); err != nil {
+			return err
 		}
-		mode := int64(0o755)
-		if d, m, ok := strings.Cut(dst, ":"); ok {
-			v, err := strconv.ParseInt(m, 8, 64)
-			if err != nil {
-				return fmt.Errorf("cannot parse the mode of --file %q: %w", f, err)
-			}
-			dst, mode = d, v
-		}
-		b, err := os.ReadFile(src) //nolint:gosec // a build input the Makefile names.
-		if err != nil {
-			return fmt.Errorf("cannot read %s: %w", src, err)
-		}
-		add(entries, entry{name: clean(dst), mode: mode, typ: tar.TypeReg, data: b})
 	}
 	for _, d := range o.dirs {
-		src, dst, ok := strings.Cut(d, "=")
-		if !ok {
-			return fmt.Errorf("cannot parse --dir %q: want SRC=DST", d)
-		}
-		err := filepath.WalkDir(src, func(p string, de fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			rel, err := filepath.Rel(src, p)
-			if err != nil {
-				return err
-			}
-			target := clean(path.Join(dst, filepath.ToSlash(rel)))
-			if de.IsDir() {
-				add(entries, entry{name: target, mode: 0o755, typ: tar.TypeDir})
-				return nil
-			}
-			b, err := os.ReadFile(p) //nolint:gosec // a build input the Makefile names.
-			if err != nil {
-				return err
-			}
-			add(entries, entry{name: target, mode: 0o644, typ: tar.TypeReg, data: b})
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("cannot copy %s: %w", src, err)
+		if err := addTree(entries, d); err != nil {
+			return err
 		}
 	}
 	for _, l := range o.links {
@@ -141,22 +103,60 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(o.out), 0o750); err != nil {
-		return fmt.Errorf("cannot create %s: %w", filepath.Dir(o.out), err)
+	return ociimage.Write(o.out, ref, img)
+}
+
+// addFile adds the file of a --file SRC=DST[:MODE] flag.
+func addFile(entries map[string]entry, flag string) error {
+	src, dst, ok := strings.Cut(flag, "=")
+	if !ok {
+		return fmt.Errorf("cannot parse --file %q: want SRC=DST[:MODE]", flag)
 	}
-	tmp := o.out + ".tmp"
-	if err := tarball.WriteToFile(tmp, ref, img); err != nil {
-		return fmt.Errorf("cannot write image tarball: %w", err)
+	mode := int64(0o755)
+	if d, m, ok := strings.Cut(dst, ":"); ok {
+		v, err := strconv.ParseInt(m, 8, 64)
+		if err != nil {
+			return fmt.Errorf("cannot parse the mode of --file %q: %w", flag, err)
+		}
+		dst, mode = d, v
 	}
-	// Renamed only when complete, so an interrupted build never leaves a tarball make would take as built.
-	if err := os.Rename(tmp, o.out); err != nil {
-		return fmt.Errorf("cannot rename %s: %w", tmp, err)
-	}
-	d, err := img.Digest()
+	b, err := os.ReadFile(src) //nolint:gosec // a build input the Makefile names.
 	if err != nil {
-		return fmt.Errorf("cannot compute image digest: %w", err)
+		return fmt.Errorf("cannot read %s: %w", src, err)
 	}
-	fmt.Printf("%s %s %s\n", o.out, ref, d)
+	add(entries, entry{name: clean(dst), mode: mode, typ: tar.TypeReg, data: b})
+	return nil
+}
+
+// addTree adds the folder of a --dir SRC=DST flag, and everything below it.
+func addTree(entries map[string]entry, flag string) error {
+	src, dst, ok := strings.Cut(flag, "=")
+	if !ok {
+		return fmt.Errorf("cannot parse --dir %q: want SRC=DST", flag)
+	}
+	err := filepath.WalkDir(src, func(p string, de fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, p)
+		if err != nil {
+			return err
+		}
+		target := clean(path.Join(dst, filepath.ToSlash(rel)))
+		if de.IsDir() {
+			add(entries, entry{name: target, mode: 0o755, typ: tar.TypeDir})
+			return nil
+		}
+		b, err := os.ReadFile(p) //nolint:gosec // a build input the Makefile names.
+		if err != nil {
+			return err
+		}
+		add(entries, entry{name: target, mode: 0o644, typ: tar.TypeReg, data: b})
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("cannot copy %s: %w", src, err)
+	}
 	return nil
 }
 
