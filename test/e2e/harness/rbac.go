@@ -217,23 +217,10 @@ func hasRule(rules []rbacv1.PolicyRule, want rbacv1.PolicyRule) bool {
 // and the system role, bound to the provider's ServiceAccount, that the provider runs with. The roles'
 // owner reference to the revision is left out: the harness has no ProviderRevision.
 func providerRBAC(crds []*unstructured.Unstructured, revision, namespace, serviceAccount string) ([]*unstructured.Unstructured, error) {
-	type resource struct{ group, plural string }
-	var rs []resource
-	for _, crd := range crds {
-		if crd.GetKind() != "CustomResourceDefinition" {
-			continue
-		}
-		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
-		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
-		if group == "" || plural == "" {
-			return nil, fmt.Errorf("cannot render the provider's ClusterRoles: CRD %s has no group or plural", crd.GetName())
-		}
-		rs = append(rs, resource{group: group, plural: plural})
+	rs, err := crdResources(crds)
+	if err != nil {
+		return nil, err
 	}
-	if len(rs) == 0 {
-		return nil, errors.New("cannot render the provider's ClusterRoles: no CRDs in package/provider/crds")
-	}
-	sort.Slice(rs, func(i, j int) bool { return rs[i].plural+rs[i].group < rs[j].plural+rs[j].group })
 	var groups []string
 	byGroup := map[string][]string{}
 	for _, r := range rs {
@@ -275,6 +262,35 @@ func providerRBAC(crds []*unstructured.Unstructured, revision, namespace, servic
 			Subjects:   []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Namespace: namespace, Name: serviceAccount}},
 		},
 	}
+	return withServiceAccount(namespace, serviceAccount, typed)
+}
+
+// crdResource is a resource of one of the provider's CRDs.
+type crdResource struct{ group, plural string }
+
+// crdResources lists the provider's CRDs' resources, sorted by plural and group.
+func crdResources(crds []*unstructured.Unstructured) ([]crdResource, error) {
+	var rs []crdResource
+	for _, crd := range crds {
+		if crd.GetKind() != "CustomResourceDefinition" {
+			continue
+		}
+		group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+		plural, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "plural")
+		if group == "" || plural == "" {
+			return nil, fmt.Errorf("cannot render the provider's ClusterRoles: CRD %s has no group or plural", crd.GetName())
+		}
+		rs = append(rs, crdResource{group: group, plural: plural})
+	}
+	if len(rs) == 0 {
+		return nil, errors.New("cannot render the provider's ClusterRoles: no CRDs in package/provider/crds")
+	}
+	sort.Slice(rs, func(i, j int) bool { return rs[i].plural+rs[i].group < rs[j].plural+rs[j].group })
+	return rs, nil
+}
+
+// withServiceAccount is the provider's ServiceAccount followed by the RBAC objects, as unstructured objects.
+func withServiceAccount(namespace, serviceAccount string, typed []runtime.Object) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, 0, len(typed)+1)
 	sa := &unstructured.Unstructured{}
 	sa.SetAPIVersion("v1")
