@@ -2,6 +2,8 @@ package main
 
 import (
 	"encoding/json"
+	"strings"
+
 	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -68,10 +70,14 @@ func toMap(v any) (map[string]any, error) {
 func ptr[T any](v T) *T { return &v }
 
 // composedOf is a typed Kubernetes object in the map form composed resources
-// are built in, without what only the API server sets: metadata's
-// creationTimestamp and the status, which encoding/json writes for a typed
-// object even when empty.
-func composedOf(obj any) (map[string]any, error) {
+// are built in, without what only the API server sets: the status, which
+// encoding/json writes for a typed object even when empty, and metadata's
+// creationTimestamp (tagged omitzero since k8s.io/apimachinery v0.35, so
+// written only by older ones). zeroFields names, as dotted paths ("[]" for
+// each item of a list), the fields further in that the object's type writes
+// when they hold nothing; each is removed where it is null or {}, and kept
+// where it holds something.
+func composedOf(obj any, zeroFields ...string) (map[string]any, error) {
 	m, err := toMap(obj)
 	if err != nil {
 		return nil, err
@@ -80,5 +86,31 @@ func composedOf(obj any) (map[string]any, error) {
 	if meta, ok := m["metadata"].(map[string]any); ok {
 		delete(meta, "creationTimestamp")
 	}
+	for _, path := range zeroFields {
+		dropZero(m, strings.Split(path, "."))
+	}
 	return m, nil
+}
+
+// dropZero removes the field at path from obj where it is null or {}. A
+// path element ending in "[]" walks every item of that list.
+func dropZero(obj map[string]any, path []string) {
+	name, each := strings.CutSuffix(path[0], "[]")
+	if len(path) == 1 {
+		if v, ok := obj[name].(map[string]any); obj[name] == nil || ok && len(v) == 0 {
+			delete(obj, name)
+		}
+		return
+	}
+	var next []any
+	if each {
+		next, _ = obj[name].([]any)
+	} else {
+		next = []any{obj[name]}
+	}
+	for _, item := range next {
+		if o, ok := item.(map[string]any); ok {
+			dropZero(o, path[1:])
+		}
+	}
 }

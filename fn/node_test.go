@@ -187,6 +187,20 @@ func TestRunFunctionNode(t *testing.T) {
 				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.peerPort: 70000 is not a valid port`},
 			},
 		},
+		"BadStorageSize": {
+			reason: "A storage size that is not a quantity is refused naming the field, not left to the API server to refuse the StatefulSet.",
+			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"storage": {"size": "lots"}`, "")}},
+			want: want{
+				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.storage.size: "lots" is not a quantity such as 50Gi`},
+			},
+		},
+		"MisspelledResources": {
+			reason: "spec.resources is read as a container's resources: a field they do not have is refused naming it.",
+			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"resources": {"request": {"cpu": "1"}}`, "")}},
+			want: want{
+				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.resources: is not a container's resources: json: unknown field "request"`},
+			},
+		},
 		"NoClaim": {
 			reason: "A composite without a claim has no namespace for its resources.",
 			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: &fnv1.Resource{Resource: resource.MustStructJSON(`{"kind": "XStellarNode", "metadata": {"name": "lonely"}, "spec": {"nodeType": "Validator", "network": "Testnet", "version": "22.1.0"}}`)}}},
