@@ -92,6 +92,16 @@ func composedOf(obj any, zeroFields ...string) (map[string]any, error) {
 	return m, nil
 }
 
+// composedStruct is composedOf(obj, zeroFields...) as the Struct a desired
+// resource holds.
+func composedStruct(obj any, zeroFields ...string) (*structpb.Struct, error) {
+	m, err := composedOf(obj, zeroFields...)
+	if err != nil {
+		return nil, err
+	}
+	return toStruct(m)
+}
+
 // dropZero removes the field at path from obj where it is null or {}. A
 // path element ending in "[]" walks every item of that list.
 func dropZero(obj map[string]any, path []string) {

@@ -84,21 +84,17 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
 	}
 	if p.mode != runNone {
-		resources = append(resources, composed{resourceCoreConfig, map[string]any{
-			"apiVersion": "v1",
-			"kind":       "ConfigMap",
-			"metadata":   k.meta(k.configName),
-			"data":       map[string]any{configKey: p.config},
-		}, fnv1.Ready_READY_TRUE})
-	}
-	if p.mode != runNone {
+		config, err := composedOf(k.configMap(k.configName, configKey, p.config))
+		if err != nil {
+			return errors.Wrapf(err, "cannot compose %s", resourceCoreConfig)
+		}
 		sts, err := k.statefulSet(in, p)
 		if err != nil {
 			return errors.Wrapf(err, "cannot compose %s", resourceStatefulSet)
 		}
-		resources = append(resources, composed{resourceStatefulSet, sts, statefulSetReady(req, n)})
-	}
-	if p.mode != runNone {
+		resources = append(resources,
+			composed{resourceCoreConfig, config, fnv1.Ready_READY_TRUE},
+			composed{resourceStatefulSet, sts, statefulSetReady(req, n)})
 		// Nothing runs to connect without an accepted config.
 		ps, err := k.peerSync(rsp, in)
 		if err != nil {
@@ -274,17 +270,21 @@ func composeCaptiveCore(rsp *fnv1.RunFunctionResponse, n *node, p runPlan) error
 	if p.mode == runNone {
 		return nil
 	}
-	s, err := toStruct(map[string]any{
-		"apiVersion": "v1",
-		"kind":       "ConfigMap",
-		"metadata":   newNodeKit(n).meta(n.claimName + captiveSuffix),
-		"data":       map[string]any{captiveKey: p.config},
-	})
+	s, err := composedStruct(newNodeKit(n).configMap(n.claimName+captiveSuffix, captiveKey, p.config))
 	if err != nil {
 		return errors.Wrapf(err, "cannot compose %s", resourceCaptiveConfig)
 	}
 	setDesired(rsp, resourceCaptiveConfig, s, fnv1.Ready_READY_TRUE)
 	return nil
+}
+
+// configMap is a ConfigMap of the node holding one file, key.
+func (k nodeKit) configMap(name, key, content string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: k.objectMeta(name),
+		Data:       map[string]string{key: content},
+	}
 }
 
 func replicas(n *node) int32 {
