@@ -30,7 +30,7 @@ func directories(extraSpec string) *fnv1.Resources {
 // directoryConfigMapOf is the directory ConfigMap holding three validators,
 // alice among them.
 func directoryConfigMapOf() *fnv1.Resources {
-	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: configMap(defaultPeersConfigMap(), threeValidatorsData())}}}
+	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData())}}}
 }
 
 func nodeRequirements(withConfigMap bool) *fnv1.Requirements {
