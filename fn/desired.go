@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
@@ -55,17 +54,6 @@ func setDesired(rsp *fnv1.RunFunctionResponse, name string, obj *structpb.Struct
 func toStruct(obj map[string]any) (*structpb.Struct, error) {
 	s, err := structpb.NewStruct(obj)
 	return s, errors.Wrap(err, "cannot convert composed resource to a protobuf Struct")
-}
-
-// toMap turns a typed object into the map form composed resources are built
-// in, through its JSON, so that its json tags (omitempty) decide what is set.
-func toMap(v any) (map[string]any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, errors.Wrap(err, "cannot encode typed object")
-	}
-	var m map[string]any
-	return m, errors.Wrap(json.Unmarshal(b, &m), "cannot decode typed object")
 }
 
 func ptr[T any](v T) *T { return &v }

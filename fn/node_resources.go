@@ -98,7 +98,7 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		// Nothing runs to connect without an accepted config.
 		ps, err := k.peerSync(rsp, in)
 		if err != nil {
-			return err
+			return errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
 		}
 		if ps != nil {
 			// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
@@ -148,22 +148,10 @@ func newNodeKit(n *node) nodeKit {
 	}
 }
 
-func (k nodeKit) meta(name string) map[string]any {
-	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": anyValues(k.labels)}
-}
-
-// objectMeta is meta for a typed object.
+// objectMeta is the metadata of the node's resource called name: in the
+// claim's namespace, with the node's labels.
 func (k nodeKit) objectMeta(name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: k.n.claimNamespace, Labels: k.labels}
-}
-
-// anyValues is m in the form protobuf Structs are built from.
-func anyValues(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // service is headless: each pod gets a stable DNS name. Not-ready pods are
@@ -244,22 +232,25 @@ func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput)
 	if in.MaxConnectsPerReconcile != nil {
 		params.MaxConnectsPerReconcile = *in.MaxConnectsPerReconcile
 	}
-	forProvider, err := toMap(params)
-	if err != nil {
-		return nil, errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
-	}
-	return map[string]any{
-		"apiVersion": "core.stellarpeers.io/v1alpha1",
-		"kind":       "PeerSync",
-		"metadata":   k.meta(n.claimName),
-		"spec": map[string]any{
-			"forProvider": forProvider,
-			"providerConfigRef": map[string]any{
-				"kind": n.settings.providerConfig.kind,
-				"name": n.settings.providerConfig.name,
-			},
-		},
-	}, nil
+	return composedOf(&peerSyncObject{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "core.stellarpeers.io/v1alpha1", Kind: "PeerSync"},
+		ObjectMeta: k.objectMeta(n.claimName),
+		Spec:       peerSyncSpec{ForProvider: params, ProviderConfigRef: n.settings.providerConfig},
+	})
+}
+
+// peerSyncObject is a PeerSync as the node step composes it. The provider's
+// v1alpha1.PeerSync would link client-go (through crossplane-runtime), which
+// the function must not, so only spec.forProvider is the provider's own type.
+type peerSyncObject struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              peerSyncSpec `json:"spec"`
+}
+
+type peerSyncSpec struct {
+	ForProvider       forprovider.Parameters `json:"forProvider"`
+	ProviderConfigRef providerConfigRef      `json:"providerConfigRef"`
 }
 
 // composeCaptiveCore composes the captive-core config of a Horizon or
