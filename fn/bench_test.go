@@ -6,7 +6,6 @@ import (
 	"testing"
 
 	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/types/known/structpb"
 
 	"github.com/crossplane/function-sdk-go/logging"
 	fnv1 "github.com/crossplane/function-sdk-go/proto/v1"
@@ -53,9 +52,9 @@ func BenchmarkRunFunctionNode(b *testing.B) {
 				name := fmt.Sprintf("validator-%04d", i)
 				ps[i] = peers.Peer{Name: name, Namespace: "team", NodeType: peers.NodeTypeValidator, Host: name + "-0." + name + ".team.svc.cluster.local", Port: 11625}
 			}
-			cm := configMap(defaultPeersConfigMap(), map[string]*structpb.Value{
-				peers.KeyPeersJSON: structpb.NewStringValue(peers.Render(ps, false).PeersJSON),
-			})
+			cm := peersConfigMap(defaultPeersConfigMap(), peers.Published{Data: map[string]string{
+				peers.KeyPeersJSON: peers.Render(ps, false).PeersJSON,
+			}})
 			req := &fnv1.RunFunctionRequest{
 				Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", "", "")},
 				RequiredResources: map[string]*fnv1.Resources{requirementDirectories: directories(""), requirementDirectoryConfigMap: {Items: []*fnv1.Resource{{Resource: cm}}}},

@@ -5,11 +5,14 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
@@ -142,20 +145,15 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 			len(d.Peers), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
 		return
 	}
-	dataFields, binaryFields := publishedFields(pub)
-
-	held := ""
-	if prev, ok := observedPeers(req); ok {
-		held = peers.CheckShrink(prev.count, len(d.Peers), s.maxShrinkPercent, s.allowShrink)
-		if held != "" {
-			// Keep publishing exactly what is there, so nothing changes.
-			dataFields, binaryFields = prev.data, prev.binaryData
-		}
+	pub, held, err := guardShrink(req, s, pub, len(d.Peers))
+	if err != nil {
+		fatal(rsp, err)
+		return
 	}
-
-	cm := configMap(s.configMap, dataFields)
-	if len(binaryFields) > 0 {
-		cm.Fields["binaryData"] = structpb.NewStructValue(&structpb.Struct{Fields: binaryFields})
+	cm, err := configMap(s.configMap, pub)
+	if err != nil {
+		fatal(rsp, errors.Wrapf(err, "cannot compose %s", resourcePeersConfigMap))
+		return
 	}
 	setDesired(rsp, resourcePeersConfigMap, cm, fnv1.Ready_READY_TRUE)
 	// Where the peers are and whether they are preferred (the spec or the
@@ -175,45 +173,65 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	setCondition(rsp, conditionShrinkHeld, fnv1.Status_STATUS_CONDITION_FALSE, "WithinLimit", nil)
 }
 
-// configMap builds the directory ConfigMap. It is namespaced and the
-// directory is cluster scoped, so the namespace is explicit.
-func configMap(ref v1alpha1.ConfigMapRef, data map[string]*structpb.Value) *structpb.Struct {
-	return &structpb.Struct{Fields: map[string]*structpb.Value{
-		"apiVersion": structpb.NewStringValue("v1"),
-		"kind":       structpb.NewStringValue("ConfigMap"),
-		"metadata": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-			"name":      structpb.NewStringValue(ref.Name),
-			"namespace": structpb.NewStringValue(ref.Namespace),
-			"labels": structpb.NewStructValue(&structpb.Struct{Fields: map[string]*structpb.Value{
-				"app.kubernetes.io/managed-by": structpb.NewStringValue("function-stellar-peers"),
-			}}),
-		}}),
-		"data": structpb.NewStructValue(&structpb.Struct{Fields: data}),
-	}}
+// guardShrink is what the directory publishes, pub or, while the shrink
+// guard holds the write of count peers, what the observed ConfigMap holds,
+// so that nothing changes; and the guard's reason, "" unless it holds.
+func guardShrink(req *fnv1.RunFunctionRequest, s directorySettings, pub peers.Published, count int) (peers.Published, string, error) {
+	prev, ok := observedPeers(req)
+	if !ok {
+		return pub, "", nil
+	}
+	held := peers.CheckShrink(prev.count, count, s.maxShrinkPercent, s.allowShrink)
+	if held == "" {
+		return pub, "", nil
+	}
+	kept, err := prev.published()
+	return kept, held, err
 }
 
-// publishedFields are the ConfigMap's data and binaryData fields; binary
-// values are base64, as Kubernetes spells them in JSON.
-func publishedFields(p peers.Published) (data, binaryData map[string]*structpb.Value) {
-	data = make(map[string]*structpb.Value, len(p.Data))
-	for k, v := range p.Data {
-		data[k] = structpb.NewStringValue(v)
-	}
-	if len(p.BinaryData) == 0 {
-		return data, nil
-	}
-	binaryData = make(map[string]*structpb.Value, len(p.BinaryData))
-	for k, v := range p.BinaryData {
-		binaryData[k] = structpb.NewStringValue(base64.StdEncoding.EncodeToString(v))
-	}
-	return data, binaryData
+// configMap builds the directory ConfigMap. It is namespaced and the
+// directory is cluster scoped, so the namespace is explicit.
+func configMap(ref v1alpha1.ConfigMapRef, pub peers.Published) (*structpb.Struct, error) {
+	return composedStruct(&corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      ref.Name,
+			Namespace: ref.Namespace,
+			Labels:    map[string]string{"app.kubernetes.io/managed-by": "function-stellar-peers"},
+		},
+		Data:       pub.Data,
+		BinaryData: pub.BinaryData,
+	})
 }
 
 // observed is what the directory published before.
 type observed struct {
 	count            int
 	peersJSON        string
-	data, binaryData map[string]*structpb.Value
+	data, binaryData *structpb.Struct
+}
+
+// published is what the observed ConfigMap holds, in the form the directory
+// publishes. Its binaryData is base64 as the API server writes it, so it is
+// written again unchanged.
+func (o observed) published() (peers.Published, error) {
+	p := peers.Published{Data: make(map[string]string, len(o.data.GetFields()))}
+	for k, v := range o.data.GetFields() {
+		p.Data[k] = v.GetStringValue()
+	}
+	binary := o.binaryData.GetFields()
+	if len(binary) == 0 {
+		return p, nil
+	}
+	p.BinaryData = make(map[string][]byte, len(binary))
+	for _, k := range slices.Sorted(maps.Keys(binary)) {
+		b, err := base64.StdEncoding.DecodeString(binary[k].GetStringValue())
+		if err != nil {
+			return peers.Published{}, errors.Wrapf(err, "cannot keep binaryData %s of the observed ConfigMap", k)
+		}
+		p.BinaryData[k] = b
+	}
+	return p, nil
 }
 
 // observedPeers returns the peer count and data of the ConfigMap this
@@ -224,7 +242,7 @@ func observedPeers(req *fnv1.RunFunctionRequest) (observed, bool) {
 	if data == nil {
 		return observed{}, false
 	}
-	o := observed{data: data.GetFields(), binaryData: structpath.Object(cm, "binaryData").GetFields()}
+	o := observed{data: data, binaryData: structpath.Object(cm, "binaryData")}
 	o.peersJSON, _ = directoryValue(cm, peers.KeyPeersJSON)
 	if n, err := strconv.Atoi(structpath.StringOr(data, "", peers.KeyPeerCount)); err == nil && n >= 0 {
 		o.count = n

@@ -114,23 +114,25 @@ func threeValidators() []*fnv1.Resource {
 	}
 }
 
-func threeValidatorsData() map[string]*structpb.Value {
-	return map[string]*structpb.Value{
-		peers.KeyPeersJSON: structpb.NewStringValue(`[
+// threeValidatorsData is what a Testnet directory of alice, bob and carol
+// publishes.
+func threeValidatorsData() peers.Published {
+	return peers.Published{Data: map[string]string{
+		peers.KeyPeersJSON: `[
   {"name":"alice","namespace":"team-a","nodeType":"Validator","host":"alice-0.alice.team-a.svc.cluster.local","ip":"","port":11625,"peerString":"alice-0.alice.team-a.svc.cluster.local:11625"},
   {"name":"bob","namespace":"team-a","nodeType":"Validator","host":"bob-0.bob.team-a.svc.cluster.local","ip":"","port":11625,"peerString":"bob-0.bob.team-a.svc.cluster.local:11625"},
   {"name":"carol","namespace":"team-b","nodeType":"Validator","host":"carol-0.carol.team-b.svc.cluster.local","ip":"","port":11625,"peerString":"carol-0.carol.team-b.svc.cluster.local:11625"}
 ]
-`),
-		peers.KeyPeersTxt:  structpb.NewStringValue("alice-0.alice.team-a.svc.cluster.local:11625\nbob-0.bob.team-a.svc.cluster.local:11625\ncarol-0.carol.team-b.svc.cluster.local:11625\n"),
-		peers.KeyPeerCount: structpb.NewStringValue("3"),
-		peers.KeyKnownPeers: structpb.NewStringValue(`KNOWN_PEERS = [
+`,
+		peers.KeyPeersTxt:  "alice-0.alice.team-a.svc.cluster.local:11625\nbob-0.bob.team-a.svc.cluster.local:11625\ncarol-0.carol.team-b.svc.cluster.local:11625\n",
+		peers.KeyPeerCount: "3",
+		peers.KeyKnownPeers: `KNOWN_PEERS = [
   "alice-0.alice.team-a.svc.cluster.local:11625",
   "bob-0.bob.team-a.svc.cluster.local:11625",
   "carol-0.carol.team-b.svc.cluster.local:11625"
 ]
-`),
-	}
+`,
+	}}
 }
 
 func directoryStatus(cmNamespace, cmName string) *fnv1.Resource {
@@ -206,7 +208,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
+						Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -227,7 +229,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
+						Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -242,7 +244,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Observed: &fnv1.State{
 					Composite: directoryXR("").GetComposite(),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
+						Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData()),
 					}},
 				},
 				RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: threeValidators()[2:3]}},
@@ -253,7 +255,7 @@ func TestRunFunctionDirectory(t *testing.T) {
 				Desired: &fnv1.State{
 					Composite: directoryStatus("stellar-system", "stellar-peers"),
 					Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {
-						Resource: configMap(defaultPeersConfigMap(), threeValidatorsData()),
+						Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData()),
 						Ready:    fnv1.Ready_READY_TRUE,
 					}},
 				},
@@ -363,6 +365,16 @@ func TestDirectoryOutputIsStable(t *testing.T) {
 	if outputs[0] != outputs[1] {
 		t.Errorf("the order of the required nodes changed the output:\n%s\n---\n%s", outputs[0], outputs[1])
 	}
+}
+
+// peersConfigMap is the directory ConfigMap at ref publishing pub, as the
+// directory step composes it.
+func peersConfigMap(ref v1alpha1.ConfigMapRef, pub peers.Published) *structpb.Struct {
+	cm, err := configMap(ref, pub)
+	if err != nil {
+		panic(err)
+	}
+	return cm
 }
 
 // defaultPeersConfigMap is where a directory publishes by default.

@@ -54,16 +54,33 @@ func TestLargeDirectory(t *testing.T) {
 		t.Errorf("binaryData keys: -want, +got:\n%s", diff)
 	}
 
+	// Shrinking it to one validator is held: the compressed keys are published
+	// again exactly as observed.
+	heldRsp, err := f.RunFunction(context.Background(), &fnv1.RunFunctionRequest{
+		Input: resource.MustStructJSON(directoryInput),
+		Observed: &fnv1.State{
+			Composite: directoryXR(`"preferredPeers": true`).GetComposite(),
+			Resources: map[string]*fnv1.Resource{resourcePeersConfigMap: {Resource: cm}},
+		},
+		RequiredResources: map[string]*fnv1.Resources{requirementPeerCards: {}, requirementNodes: {Items: manyValidators(1, "Testnet")}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(cm, heldRsp.GetDesired().GetResources()[resourcePeersConfigMap].GetResource(), protocmp.Transform()); diff != "" {
+		t.Errorf("held: ConfigMap: -observed, +desired:\n%s", diff)
+	}
+
 	// The same directory as plain keys, as a smaller one would publish it.
-	plain := map[string]*structpb.Value{}
+	plain := map[string]string{}
 	for _, k := range []string{peers.KeyPeersJSON, peers.KeyPeersTxt, peers.KeyPeerCount, peers.KeyKnownPeers} {
 		v, err := directoryValue(cm, k)
 		if err != nil {
 			t.Fatalf("directoryValue(%s): %v", k, err)
 		}
-		plain[k] = structpb.NewStringValue(v)
+		plain[k] = v
 	}
-	if got, _, err := peers.ParsePeersJSON(plain[peers.KeyPeersJSON].GetStringValue()); err != nil || len(got) != n {
+	if got, _, err := peers.ParsePeersJSON(plain[peers.KeyPeersJSON]); err != nil || len(got) != n {
 		t.Fatalf("peers.json.gz: %d peers (%v), want %d", len(got), err, n)
 	}
 
@@ -82,7 +99,7 @@ func TestLargeDirectory(t *testing.T) {
 		}
 		return rsp
 	}
-	fromPlain := node(configMap(defaultPeersConfigMap(), plain))
+	fromPlain := node(peersConfigMap(defaultPeersConfigMap(), peers.Published{Data: plain}))
 	fromCompressed := node(cm)
 	if diff := cmp.Diff(fromPlain, fromCompressed, protocmp.Transform()); diff != "" {
 		t.Errorf("node step: -from plain keys, +from compressed keys:\n%s", diff)

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/crossplane/function-sdk-go/errors"
@@ -104,19 +106,14 @@ func composePeerCard(rsp *fnv1.RunFunctionResponse, n *node, addr peers.Peer) er
 		card.Quality = string(n.ownQuality())
 	}
 	card.History = n.historyURL()
-	labels := make(map[string]any)
-	for k, v := range peers.CardLabels(n.labels, peers.NetworkLabel(n.network, n.passphrase)) {
-		labels[k] = v
-	}
-	s, err := toStruct(map[string]any{
-		"apiVersion": "v1",
-		"kind":       "ConfigMap",
-		"metadata": map[string]any{
-			"name":      n.claimName + peers.PeerCardSuffix,
-			"namespace": n.claimNamespace,
-			"labels":    labels,
+	s, err := composedStruct(&corev1.ConfigMap{
+		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{
+			Name:      n.claimName + peers.PeerCardSuffix,
+			Namespace: n.claimNamespace,
+			Labels:    peers.CardLabels(n.labels, peers.NetworkLabel(n.network, n.passphrase)),
 		},
-		"data": map[string]any{peers.KeyPeerCard: card.JSON()},
+		Data: map[string]string{peers.KeyPeerCard: card.JSON()},
 	})
 	if err != nil {
 		return errors.Wrapf(err, "cannot compose %s", resourcePeerCard)

@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"strconv"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
@@ -82,35 +84,21 @@ func composeNode(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in
 		{resourceNetworkPolicy, networkPolicy, fnv1.Ready_READY_TRUE},
 	}
 	if p.mode != runNone {
-		resources = append(resources, composed{resourceCoreConfig, map[string]any{
-			"apiVersion": "v1",
-			"kind":       "ConfigMap",
-			"metadata":   k.meta(k.configName),
-			"data":       map[string]any{configKey: p.config},
-		}, fnv1.Ready_READY_TRUE})
-	}
-	var spec map[string]any
-	switch p.mode {
-	case runRendered:
-		spec = statefulSetSpec(in, n, anyValues(k.selector), k.configName)
-	case runKept:
-		spec = p.statefulSetSpec.AsMap()
-		spec["replicas"] = replicas(n)
-	case runNone:
-	}
-	if spec != nil {
-		resources = append(resources, composed{resourceStatefulSet, map[string]any{
-			"apiVersion": "apps/v1",
-			"kind":       "StatefulSet",
-			"metadata":   k.meta(n.claimName),
-			"spec":       spec,
-		}, statefulSetReady(req, n)})
-	}
-	if p.mode != runNone {
+		config, err := composedOf(k.configMap(k.configName, configKey, p.config))
+		if err != nil {
+			return errors.Wrapf(err, "cannot compose %s", resourceCoreConfig)
+		}
+		sts, err := k.statefulSet(in, p)
+		if err != nil {
+			return errors.Wrapf(err, "cannot compose %s", resourceStatefulSet)
+		}
+		resources = append(resources,
+			composed{resourceCoreConfig, config, fnv1.Ready_READY_TRUE},
+			composed{resourceStatefulSet, sts, statefulSetReady(req, n)})
 		// Nothing runs to connect without an accepted config.
 		ps, err := k.peerSync(rsp, in)
 		if err != nil {
-			return err
+			return errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
 		}
 		if ps != nil {
 			// Ready follows the PeerSync's own Ready condition: core's state, not a pod.
@@ -160,22 +148,10 @@ func newNodeKit(n *node) nodeKit {
 	}
 }
 
-func (k nodeKit) meta(name string) map[string]any {
-	return map[string]any{"name": name, "namespace": k.n.claimNamespace, "labels": anyValues(k.labels)}
-}
-
-// objectMeta is meta for a typed object.
+// objectMeta is the metadata of the node's resource called name: in the
+// claim's namespace, with the node's labels.
 func (k nodeKit) objectMeta(name string) metav1.ObjectMeta {
 	return metav1.ObjectMeta{Name: name, Namespace: k.n.claimNamespace, Labels: k.labels}
-}
-
-// anyValues is m in the form protobuf Structs are built from.
-func anyValues(m map[string]string) map[string]any {
-	out := make(map[string]any, len(m))
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
 }
 
 // service is headless: each pod gets a stable DNS name. Not-ready pods are
@@ -256,22 +232,25 @@ func (k nodeKit) peerSync(rsp *fnv1.RunFunctionResponse, in *v1alpha1.NodeInput)
 	if in.MaxConnectsPerReconcile != nil {
 		params.MaxConnectsPerReconcile = *in.MaxConnectsPerReconcile
 	}
-	forProvider, err := toMap(params)
-	if err != nil {
-		return nil, errors.Wrapf(err, "cannot compose %s", resourcePeerSync)
-	}
-	return map[string]any{
-		"apiVersion": "core.stellarpeers.io/v1alpha1",
-		"kind":       "PeerSync",
-		"metadata":   k.meta(n.claimName),
-		"spec": map[string]any{
-			"forProvider": forProvider,
-			"providerConfigRef": map[string]any{
-				"kind": n.settings.providerConfig.kind,
-				"name": n.settings.providerConfig.name,
-			},
-		},
-	}, nil
+	return composedOf(&peerSyncObject{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "core.stellarpeers.io/v1alpha1", Kind: "PeerSync"},
+		ObjectMeta: k.objectMeta(n.claimName),
+		Spec:       peerSyncSpec{ForProvider: params, ProviderConfigRef: n.settings.providerConfig},
+	})
+}
+
+// peerSyncObject is a PeerSync as the node step composes it. The provider's
+// v1alpha1.PeerSync would link client-go (through crossplane-runtime), which
+// the function must not, so only spec.forProvider is the provider's own type.
+type peerSyncObject struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata"`
+	Spec              peerSyncSpec `json:"spec"`
+}
+
+type peerSyncSpec struct {
+	ForProvider       forprovider.Parameters `json:"forProvider"`
+	ProviderConfigRef providerConfigRef      `json:"providerConfigRef"`
 }
 
 // composeCaptiveCore composes the captive-core config of a Horizon or
@@ -282,12 +261,7 @@ func composeCaptiveCore(rsp *fnv1.RunFunctionResponse, n *node, p runPlan) error
 	if p.mode == runNone {
 		return nil
 	}
-	s, err := toStruct(map[string]any{
-		"apiVersion": "v1",
-		"kind":       "ConfigMap",
-		"metadata":   newNodeKit(n).meta(n.claimName + captiveSuffix),
-		"data":       map[string]any{captiveKey: p.config},
-	})
+	s, err := composedStruct(newNodeKit(n).configMap(n.claimName+captiveSuffix, captiveKey, p.config))
 	if err != nil {
 		return errors.Wrapf(err, "cannot compose %s", resourceCaptiveConfig)
 	}
@@ -295,115 +269,176 @@ func composeCaptiveCore(rsp *fnv1.RunFunctionResponse, n *node, p runPlan) error
 	return nil
 }
 
-func replicas(n *node) int {
+// configMap is a ConfigMap of the node holding one file, key.
+func (k nodeKit) configMap(name, key, content string) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: k.objectMeta(name),
+		Data:       map[string]string{key: content},
+	}
+}
+
+func replicas(n *node) int32 {
 	if n.suspended {
 		return 0
 	}
 	return 1
 }
 
-func statefulSetSpec(in *v1alpha1.NodeInput, n *node, selector map[string]any, configName string) map[string]any {
-	image := n.settings.image + ":" + n.version
-	containerPorts := []any{containerPort("peer", n.peerPort)}
-	if n.settings.exposeAdminPort {
-		containerPorts = append(containerPorts, containerPort("admin", n.adminPort))
+// Volumes of the stellar-core pod.
+const (
+	volumeConfigTemplate = "config-template"
+	volumeConfig         = "config"
+	volumeData           = "data"
+)
+
+// statefulSetZeroFields are what an appsv1.StatefulSet writes that this
+// composition never sets: Kubernetes' types hold them as structs tagged
+// omitempty, which encoding/json ignores for structs, so they come out as {}.
+// Dropped, the desired StatefulSet claims only the fields this function sets.
+var statefulSetZeroFields = []string{
+	"spec.updateStrategy",
+	"spec.template.spec.initContainers[].resources",
+	"spec.template.spec.containers[].resources",
+	"spec.volumeClaimTemplates[].status",
+}
+
+// statefulSet runs the node's core, as rendered or, for runKept, as observed.
+func (k nodeKit) statefulSet(in *v1alpha1.NodeInput, p runPlan) (map[string]any, error) {
+	sts := &appsv1.StatefulSet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+		ObjectMeta: k.objectMeta(k.n.claimName),
 	}
-	var initEnv []any
-	if n.seedSecretName != "" {
-		initEnv = append(initEnv, map[string]any{
-			"name": "NODE_SEED",
-			"valueFrom": map[string]any{"secretKeyRef": map[string]any{
-				"name": n.seedSecretName, "key": n.seedSecretKey,
-			}},
-		})
+	if p.mode != runKept {
+		sts.Spec = k.statefulSetSpec(in)
+		return composedOf(sts, statefulSetZeroFields...)
 	}
-	mounts := []any{
-		map[string]any{"name": "config", "mountPath": configDir},
-		map[string]any{"name": "data", "mountPath": dataDir},
+	m, err := composedOf(sts)
+	if err != nil {
+		return nil, err
 	}
-	initContainer := map[string]any{
-		"name":         "config",
-		"image":        image,
-		"command":      []any{"/bin/sh", "-c", initScript(n.history.publish)},
-		"volumeMounts": append([]any{map[string]any{"name": "config-template", "mountPath": configTemplateDir, "readOnly": true}}, mounts...),
-	}
-	if initEnv != nil {
-		initContainer["env"] = initEnv
-	}
-	core := map[string]any{
-		"name":    "stellar-core",
-		"image":   image,
-		"command": []any{"stellar-core"},
-		"args":    []any{"run", "--conf", configFile},
-		"ports":   containerPorts,
-		// Core's health is its own state, reported through the PeerSync;
-		// the pod is ready once core accepts peer connections.
-		"readinessProbe": map[string]any{
-			"tcpSocket":     map[string]any{"port": n.peerPort},
-			"periodSeconds": 10,
-		},
-		"volumeMounts":    mounts,
-		"securityContext": map[string]any{"allowPrivilegeEscalation": false},
-	}
-	if n.resources != nil {
-		core["resources"] = n.resources.AsMap()
-	}
-	containers := []any{core}
+	// The observed spec is applied again as it is, not decoded into an
+	// appsv1.StatefulSetSpec: that round trip would respell its quantities,
+	// drop any field newer than the k8s.io/api this function is built with,
+	// and add the empty fields statefulSetZeroFields prunes, which pruning
+	// would then take from the observed spec too where it holds them.
+	spec := p.statefulSetSpec.AsMap()
+	spec["replicas"] = replicas(k.n)
+	m["spec"] = spec
+	return m, nil
+}
+
+// statefulSetSpec runs core, with its config assembled by an init container,
+// and, for a node that publishes, the archive's sidecar.
+func (k nodeKit) statefulSetSpec(in *v1alpha1.NodeInput) appsv1.StatefulSetSpec {
+	n := k.n
+	containers := []corev1.Container{k.coreContainer()}
 	if n.history.publish {
 		containers = append(containers, historySidecar(in, n))
 	}
-	pvc := map[string]any{
-		"accessModes": []any{"ReadWriteOnce"},
-		"resources":   map[string]any{"requests": map[string]any{"storage": n.storageSize}},
-	}
-	if n.storageClass != "" {
-		pvc["storageClassName"] = n.storageClass
-	}
-	return map[string]any{
-		"replicas":    replicas(n),
-		"serviceName": n.claimName,
-		"selector":    map[string]any{"matchLabels": selector},
-		"template": map[string]any{
-			"metadata": map[string]any{"labels": selector},
-			"spec": map[string]any{
-				// No config hash annotation: a peer change must not restart a
-				// validator. New peers are connected live by the PeerSync.
-				"initContainers": []any{initContainer},
-				"containers":     containers,
-				"volumes": []any{
-					map[string]any{"name": "config-template", "configMap": map[string]any{"name": configName}},
-					map[string]any{"name": "config", "emptyDir": map[string]any{"medium": "Memory"}},
+	return appsv1.StatefulSetSpec{
+		Replicas:    ptr(replicas(n)),
+		ServiceName: n.claimName,
+		Selector:    &metav1.LabelSelector{MatchLabels: k.selector},
+		Template: corev1.PodTemplateSpec{
+			// No config hash annotation: a peer change must not restart a
+			// validator. New peers are connected live by the PeerSync.
+			ObjectMeta: metav1.ObjectMeta{Labels: k.selector},
+			Spec: corev1.PodSpec{
+				InitContainers: []corev1.Container{k.configContainer()},
+				Containers:     containers,
+				Volumes: []corev1.Volume{
+					{Name: volumeConfigTemplate, VolumeSource: corev1.VolumeSource{
+						ConfigMap: &corev1.ConfigMapVolumeSource{LocalObjectReference: corev1.LocalObjectReference{Name: k.configName}},
+					}},
+					{Name: volumeConfig, VolumeSource: corev1.VolumeSource{
+						EmptyDir: &corev1.EmptyDirVolumeSource{Medium: corev1.StorageMediumMemory},
+					}},
 				},
 			},
 		},
-		"volumeClaimTemplates": []any{map[string]any{
-			"metadata": map[string]any{"name": "data"},
-			"spec":     pvc,
-		}},
+		VolumeClaimTemplates: []corev1.PersistentVolumeClaim{dataClaim(n)},
+	}
+}
+
+func (k nodeKit) coreImage() string { return k.n.settings.image + ":" + k.n.version }
+
+// coreMounts are where core reads its config and keeps its data.
+func coreMounts() []corev1.VolumeMount {
+	return []corev1.VolumeMount{{Name: volumeConfig, MountPath: configDir}, {Name: volumeData, MountPath: dataDir}}
+}
+
+// configContainer runs initScript, with the seed from its Secret.
+func (k nodeKit) configContainer() corev1.Container {
+	n := k.n
+	c := corev1.Container{
+		Name:         "config",
+		Image:        k.coreImage(),
+		Command:      []string{"/bin/sh", "-c", initScript(n.history.publish)},
+		VolumeMounts: append([]corev1.VolumeMount{{Name: volumeConfigTemplate, MountPath: configTemplateDir, ReadOnly: true}}, coreMounts()...),
+	}
+	if n.seedSecretName != "" {
+		c.Env = []corev1.EnvVar{{Name: "NODE_SEED", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: n.seedSecretName}, Key: n.seedSecretKey,
+		}}}}
+	}
+	return c
+}
+
+func (k nodeKit) coreContainer() corev1.Container {
+	n := k.n
+	ports := []corev1.ContainerPort{containerPort("peer", n.peerPort)}
+	if n.settings.exposeAdminPort {
+		ports = append(ports, containerPort("admin", n.adminPort))
+	}
+	return corev1.Container{
+		Name:    "stellar-core",
+		Image:   k.coreImage(),
+		Command: []string{"stellar-core"},
+		Args:    []string{"run", "--conf", configFile},
+		Ports:   ports,
+		// Core's health is its own state, reported through the PeerSync;
+		// the pod is ready once core accepts peer connections.
+		ReadinessProbe:  tcpProbe(n.peerPort),
+		Resources:       n.resources,
+		VolumeMounts:    coreMounts(),
+		SecurityContext: &corev1.SecurityContext{AllowPrivilegeEscalation: ptr(false)},
 	}
 }
 
 // historySidecar serves the node's local archive read-only over HTTP, as
 // stellar-core's docs serve one with nginx: a static file server is all an
 // archive needs. It runs as nobody, on a read-only root.
-func historySidecar(in *v1alpha1.NodeInput, n *node) map[string]any {
-	return map[string]any{
-		"name":    "history",
-		"image":   cmp.Or(in.HistoryImage, v1alpha1.DefaultHistoryImage),
-		"command": []any{"httpd", "-f", "-p", strconv.Itoa(n.history.port), "-h", archiveDir},
-		"ports":   []any{containerPort("history", n.history.port)},
-		"readinessProbe": map[string]any{
-			"tcpSocket":     map[string]any{"port": n.history.port},
-			"periodSeconds": 10,
-		},
-		"resources": map[string]any{"requests": map[string]any{"cpu": "10m", "memory": "16Mi"}},
-		"volumeMounts": []any{
-			map[string]any{"name": "data", "mountPath": dataDir, "readOnly": true},
-		},
-		"securityContext": map[string]any{
-			"runAsUser": 65534, "runAsNonRoot": true, "readOnlyRootFilesystem": true, "allowPrivilegeEscalation": false,
+func historySidecar(in *v1alpha1.NodeInput, n *node) corev1.Container {
+	return corev1.Container{
+		Name:           "history",
+		Image:          cmp.Or(in.HistoryImage, v1alpha1.DefaultHistoryImage),
+		Command:        []string{"httpd", "-f", "-p", strconv.Itoa(n.history.port), "-h", archiveDir},
+		Ports:          []corev1.ContainerPort{containerPort("history", n.history.port)},
+		ReadinessProbe: tcpProbe(n.history.port),
+		Resources: corev1.ResourceRequirements{Requests: corev1.ResourceList{
+			corev1.ResourceCPU: resource.MustParse("10m"), corev1.ResourceMemory: resource.MustParse("16Mi"),
+		}},
+		VolumeMounts: []corev1.VolumeMount{{Name: volumeData, MountPath: dataDir, ReadOnly: true}},
+		SecurityContext: &corev1.SecurityContext{
+			RunAsUser: ptr(int64(65534)), RunAsNonRoot: ptr(true), ReadOnlyRootFilesystem: ptr(true), AllowPrivilegeEscalation: ptr(false),
 		},
 	}
+}
+
+// dataClaim is the node's volume for its database, buckets and local archive.
+func dataClaim(n *node) corev1.PersistentVolumeClaim {
+	c := corev1.PersistentVolumeClaim{
+		ObjectMeta: metav1.ObjectMeta{Name: volumeData},
+		Spec: corev1.PersistentVolumeClaimSpec{
+			AccessModes: []corev1.PersistentVolumeAccessMode{corev1.ReadWriteOnce},
+			Resources:   corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: n.storageSize}},
+		},
+	}
+	if n.storageClass != "" {
+		c.Spec.StorageClassName = &n.storageClass
+	}
+	return c
 }
 
 // statefulSetReady is true once the observed StatefulSet has all replicas ready.
@@ -422,8 +457,15 @@ func servicePort(name string, p int) corev1.ServicePort {
 	return corev1.ServicePort{Name: name, Port: int32(p), TargetPort: intstr.FromInt32(int32(p)), Protocol: corev1.ProtocolTCP} //nolint:gosec // Ports are checked to be 1-65535.
 }
 
-func containerPort(name string, p int) map[string]any {
-	return map[string]any{"name": name, "containerPort": p, "protocol": "TCP"}
+func containerPort(name string, p int) corev1.ContainerPort {
+	return corev1.ContainerPort{Name: name, ContainerPort: int32(p), Protocol: corev1.ProtocolTCP} //nolint:gosec // Ports are checked to be 1-65535.
+}
+
+func tcpProbe(p int) *corev1.Probe {
+	return &corev1.Probe{
+		ProbeHandler:  corev1.ProbeHandler{TCPSocket: &corev1.TCPSocketAction{Port: intstr.FromInt32(int32(p))}}, //nolint:gosec // Ports are checked to be 1-65535.
+		PeriodSeconds: 10,
+	}
 }
 
 func policyPort(p int) networkingv1.NetworkPolicyPort {

@@ -33,10 +33,11 @@ const (
 const providerPodLabel = "pkg.crossplane.io/provider"
 
 // providerConfigRef names the ProviderConfig or ClusterProviderConfig of a
-// node's PeerSync. A namespaced ProviderConfig is looked up in the claim's
-// namespace, where the PeerSync is composed.
+// node's PeerSync, as its spec.providerConfigRef. A namespaced ProviderConfig
+// is looked up in the claim's namespace, where the PeerSync is composed.
 type providerConfigRef struct {
-	kind, name string
+	Kind string `json:"kind"`
+	Name string `json:"name"`
 }
 
 // nodeSettings are the settings every node of a network gets, so that no one
@@ -59,7 +60,7 @@ func inputSettings(in *v1alpha1.NodeInput) nodeSettings {
 	s := nodeSettings{
 		providerNamespace: cmp.Or(in.ProviderNamespace, v1alpha1.DefaultProviderNamespace),
 		providerName:      cmp.Or(in.ProviderName, v1alpha1.DefaultProviderName),
-		providerConfig:    providerConfigRef{kind: kindClusterProviderConfig, name: cmp.Or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName)},
+		providerConfig:    providerConfigRef{Kind: kindClusterProviderConfig, Name: cmp.Or(in.ProviderConfigName, v1alpha1.DefaultProviderConfigName)},
 		clusterDomain:     cmp.Or(in.ClusterDomain, peers.DefaultClusterDomain),
 		maxPeers:          v1alpha1.DefaultMaxPeers,
 		exposeAdminPort:   in.ExposeAdminPort == nil || *in.ExposeAdminPort,
@@ -153,7 +154,7 @@ func describeSetting(s nodeSettings, field string) string {
 	case "providerName":
 		return s.providerName
 	case "providerConfigRef":
-		return s.providerConfig.kind + " " + s.providerConfig.name
+		return s.providerConfig.Kind + " " + s.providerConfig.Name
 	case "clusterDomain":
 		return s.clusterDomain
 	case "maxPeers":
@@ -167,14 +168,14 @@ func describeSetting(s nodeSettings, field string) string {
 // ClusterProviderConfig, as composed PeerSyncs named before it was settable.
 func readProviderConfigRef(ref *structpb.Struct) (providerConfigRef, error) {
 	r := providerConfigRef{
-		kind: structpath.StringOr(ref, kindClusterProviderConfig, "kind"),
-		name: structpath.StringOr(ref, "", "name"),
+		Kind: structpath.StringOr(ref, kindClusterProviderConfig, "kind"),
+		Name: structpath.StringOr(ref, "", "name"),
 	}
-	if r.kind != kindClusterProviderConfig && r.kind != kindProviderConfig {
-		return r, errors.Errorf("kind %q is not one of %s, %s", r.kind, kindClusterProviderConfig, kindProviderConfig)
+	if r.Kind != kindClusterProviderConfig && r.Kind != kindProviderConfig {
+		return r, errors.Errorf("kind %q is not one of %s, %s", r.Kind, kindClusterProviderConfig, kindProviderConfig)
 	}
-	if errs := validation.IsDNS1123Subdomain(r.name); len(errs) > 0 {
-		return r, errors.Errorf("name %q is not an object name: %s", r.name, strings.Join(errs, "; "))
+	if errs := validation.IsDNS1123Subdomain(r.Name); len(errs) > 0 {
+		return r, errors.Errorf("name %q is not an object name: %s", r.Name, strings.Join(errs, "; "))
 	}
 	return r, nil
 }

@@ -1,11 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/json"
 	"net/url"
 	"strings"
 
+	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/structpb"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/crossplane/function-sdk-go/errors"
 
@@ -38,8 +43,8 @@ type node struct {
 	quorumSet    string
 	quorum       quorumSpec
 	history      historySpec
-	resources    *structpb.Struct
-	storageSize  string
+	resources    corev1.ResourceRequirements
+	storageSize  resource.Quantity
 	storageClass string
 	// settings are the network's node settings; the directory's spec.nodes
 	// are applied once the directory is found.
@@ -149,10 +154,36 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 		}
 		n.providerConfig = &ref
 	}
-	n.resources = structpath.Object(spec, "resources")
-	n.storageSize = structpath.StringOr(spec, "20Gi", "storage", "size")
-	n.storageClass = structpath.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
+	if err := n.readResources(spec, in, bad); err != nil {
+		return nil, err
+	}
 	return n, nil
+}
+
+// readResources reads spec.resources and spec.storage into the types the
+// StatefulSet takes them in. A field those types do not have, or a quantity
+// that does not parse, the API server would refuse with the whole
+// StatefulSet; here it is refused naming the field.
+func (n *node) readResources(spec *structpb.Struct, in *v1alpha1.NodeInput, bad badField) error {
+	if r := structpath.Object(spec, "resources"); r != nil {
+		b, err := protojson.Marshal(r)
+		if err != nil {
+			return errors.Wrap(err, "cannot encode spec.resources")
+		}
+		d := json.NewDecoder(bytes.NewReader(b))
+		d.DisallowUnknownFields()
+		if err := d.Decode(&n.resources); err != nil {
+			return bad("spec.resources", "is not a container's resources: %v", err)
+		}
+	}
+	size := structpath.StringOr(spec, "20Gi", "storage", "size")
+	q, err := resource.ParseQuantity(size)
+	if err != nil {
+		return bad("spec.storage.size", "%q is not a quantity such as 50Gi", size)
+	}
+	n.storageSize = q
+	n.storageClass = structpath.StringOr(spec, in.StorageClassName, "storage", "storageClassName")
+	return nil
 }
 
 // readAddresses reads the node's ports, spec.publicAddress and

@@ -30,7 +30,7 @@ func directories(extraSpec string) *fnv1.Resources {
 // directoryConfigMapOf is the directory ConfigMap holding three validators,
 // alice among them.
 func directoryConfigMapOf() *fnv1.Resources {
-	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: configMap(defaultPeersConfigMap(), threeValidatorsData())}}}
+	return &fnv1.Resources{Items: []*fnv1.Resource{{Resource: peersConfigMap(defaultPeersConfigMap(), threeValidatorsData())}}}
 }
 
 func nodeRequirements(withConfigMap bool) *fnv1.Requirements {
@@ -185,6 +185,20 @@ func TestRunFunctionNode(t *testing.T) {
 			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"peerPort": 70000`, "")}},
 			want: want{
 				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.peerPort: 70000 is not a valid port`},
+			},
+		},
+		"BadStorageSize": {
+			reason: "A storage size that is not a quantity is refused naming the field, not left to the API server to refuse the StatefulSet.",
+			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"storage": {"size": "lots"}`, "")}},
+			want: want{
+				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.storage.size: "lots" is not a quantity such as 50Gi`},
+			},
+		},
+		"MisspelledResources": {
+			reason: "spec.resources is read as a container's resources: a field they do not have is refused naming it.",
+			req:    &fnv1.RunFunctionRequest{Input: resource.MustStructJSON(nodeInput), Observed: &fnv1.State{Composite: xNode("team-a", "alice", "Validator", "Testnet", `"resources": {"request": {"cpu": "1"}}`, "")}},
+			want: want{
+				results: []string{`FATAL: XStellarNode "alice-x7k2" (claim team-a/alice): spec.resources: is not a container's resources: json: unknown field "request"`},
 			},
 		},
 		"NoClaim": {
