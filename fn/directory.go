@@ -95,36 +95,10 @@ func cardsSelector(s directorySettings) *fnv1.ResourceSelector {
 }
 
 func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.DirectoryInput) {
-	nodeSel, err := nodesSelector(in)
-	if err != nil {
-		fatal(rsp, err)
+	s, cards, nodes, ok := directoryRequirements(req, rsp, in)
+	if !ok {
 		return
 	}
-	if nodeSel != nil {
-		require(rsp, requirementNodes, nodeSel)
-	}
-
-	xr := req.GetObserved().GetComposite().GetResource()
-	s, warnings, err := resolveDirectory(xr, in)
-	if err != nil {
-		fatal(rsp, err)
-		return
-	}
-	warnAll(rsp, warnings)
-	require(rsp, requirementPeerCards, cardsSelector(s))
-
-	cards, resolved := requiredItems(req, requirementPeerCards)
-	var nodes []*fnv1.Resource
-	if nodeSel != nil && resolved {
-		nodes, resolved = requiredItems(req, requirementNodes)
-	}
-	if !resolved {
-		// Writing now would publish an empty directory and delete the peers
-		// everyone reads; Crossplane calls again with the requirements.
-		normalf(rsp, "Waiting for Crossplane to resolve the required peer cards and node objects")
-		return
-	}
-
 	d := peers.Discover(objects(cards), objects(nodes), s.external, peers.Options{
 		Network: s.network, Passphrase: s.passphrase, NetworkLabel: s.networkLabel, AnyCustomNetwork: s.anyCustomNetwork,
 		Selector: s.selector, ClusterDomain: s.clusterDomain,
@@ -137,15 +111,56 @@ func runDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, i
 	if len(d.Pending) > 0 {
 		normalf(rsp, "%d validators have not published an address yet: %s", len(d.Pending), listNames(d.Pending))
 	}
+	publishDirectory(req, rsp, s, d.Peers)
+}
 
-	data := peers.Render(d.Peers, s.preferred)
+// directoryRequirements resolves the directory's settings and asks for the
+// peer cards and node objects. It returns them once Crossplane has resolved
+// them; ok is false when the step ends here (a Fatal result, or waiting).
+func directoryRequirements(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, in *v1alpha1.DirectoryInput) (s directorySettings, cards, nodes []*fnv1.Resource, ok bool) {
+	nodeSel, err := nodesSelector(in)
+	if err != nil {
+		fatal(rsp, err)
+		return s, nil, nil, false
+	}
+	if nodeSel != nil {
+		require(rsp, requirementNodes, nodeSel)
+	}
+
+	xr := req.GetObserved().GetComposite().GetResource()
+	s, warnings, err := resolveDirectory(xr, in)
+	if err != nil {
+		fatal(rsp, err)
+		return s, nil, nil, false
+	}
+	warnAll(rsp, warnings)
+	require(rsp, requirementPeerCards, cardsSelector(s))
+
+	cards, resolved := requiredItems(req, requirementPeerCards)
+	if nodeSel != nil && resolved {
+		nodes, resolved = requiredItems(req, requirementNodes)
+	}
+	if !resolved {
+		// Writing now would publish an empty directory and delete the peers
+		// everyone reads; Crossplane calls again with the requirements.
+		normalf(rsp, "Waiting for Crossplane to resolve the required peer cards and node objects")
+		return s, nil, nil, false
+	}
+	return s, cards, nodes, true
+}
+
+// publishDirectory composes the peers ConfigMap of the discovered peers (or,
+// while the shrink guard holds, of what it holds now) and the directory's
+// status.
+func publishDirectory(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionResponse, s directorySettings, found []peers.Peer) {
+	data := peers.Render(found, s.preferred)
 	pub := data.Publish() // the plain keys, or a large directory's bulk compressed
 	if size := pub.Size(); size > peers.MaxConfigMapBytes {
 		fatal(rsp, errors.Errorf("cannot publish %d peers: ConfigMap %s/%s would hold %d bytes even compressed, more than the %d a ConfigMap may hold; nothing was written",
-			len(d.Peers), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
+			len(found), s.configMap.Namespace, s.configMap.Name, size, peers.MaxConfigMapBytes))
 		return
 	}
-	pub, held, err := guardShrink(req, s, pub, len(d.Peers))
+	pub, held, err := guardShrink(req, s, pub, len(found))
 	if err != nil {
 		fatal(rsp, err)
 		return
@@ -322,16 +337,7 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 	if s.network == "" {
 		return s, nil, errors.Errorf("%s: spec.network: is required", obj)
 	}
-	s.networkLabel = peers.NetworkLabel(s.network, structpath.StringOr(spec, "", "networkPassphrase"))
-	if strings.EqualFold(s.network, "Custom") {
-		s.passphrase = structpath.StringOr(spec, "", "networkPassphrase")
-	}
-	if strings.EqualFold(s.network, "Custom") && !structpath.Present(spec, "networkPassphrase") {
-		// Without the passphrase the directory cannot tell custom networks
-		// apart: it lists the validators of every one of them, as before.
-		s.anyCustomNetwork = true
-		warnings = append(warnings, errors.Errorf("%s: spec.networkPassphrase: is not set, so the validators of every Custom network are listed; set it to list only this network's", obj))
-	}
+	warnings = append(warnings, s.readPassphrase(obj, spec)...)
 
 	// The nodes' cluster domain names the foreign node kinds' stable hosts
 	// too.
@@ -355,6 +361,43 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		s.preferred = structpath.Bool(spec, "preferredPeers")
 	}
 
+	warnings = append(warnings, s.readMaxShrink(obj, spec, in)...)
+
+	var bad []error
+	s.external, bad = externalPeers(obj, spec, in)
+	warnings = append(warnings, bad...)
+
+	if sel := structpath.Object(spec, "nodeSelector"); sel != nil {
+		if err := s.readNodeSelector(sel); err != nil {
+			// Publishing every node of the network instead of the narrower set
+			// the user asked for would be wrong; stop.
+			return s, warnings, errors.Errorf("%s: spec.nodeSelector: %v", obj, err)
+		}
+	}
+	return s, warnings, nil
+}
+
+// readPassphrase reads the network's label and, for a Custom network, its
+// passphrase.
+func (s *directorySettings) readPassphrase(obj string, spec *structpb.Struct) []error {
+	s.networkLabel = peers.NetworkLabel(s.network, structpath.StringOr(spec, "", "networkPassphrase"))
+	if !strings.EqualFold(s.network, "Custom") {
+		return nil
+	}
+	s.passphrase = structpath.StringOr(spec, "", "networkPassphrase")
+	if structpath.Present(spec, "networkPassphrase") {
+		return nil
+	}
+	// Without the passphrase the directory cannot tell custom networks
+	// apart: it lists the validators of every one of them, as before.
+	s.anyCustomNetwork = true
+	return []error{errors.Errorf("%s: spec.networkPassphrase: is not set, so the validators of every Custom network are listed; set it to list only this network's", obj)}
+}
+
+// readMaxShrink reads maxShrinkPercent: the spec's over the input's over the
+// default, a bad value replaced by the next.
+func (s *directorySettings) readMaxShrink(obj string, spec *structpb.Struct, in *v1alpha1.DirectoryInput) []error {
+	var warnings []error
 	if in.MaxShrinkPercent != nil {
 		s.maxShrinkPercent = int(*in.MaxShrinkPercent)
 	}
@@ -369,27 +412,24 @@ func resolveDirectory(xr *structpb.Struct, in *v1alpha1.DirectoryInput) (directo
 		warnings = append(warnings, errors.Errorf("input maxShrinkPercent: %d is not from 0 to 100; using %d", s.maxShrinkPercent, v1alpha1.DefaultMaxShrinkPercent))
 		s.maxShrinkPercent = v1alpha1.DefaultMaxShrinkPercent
 	}
+	return warnings
+}
 
-	var bad []error
-	s.external, bad = externalPeers(obj, spec, in)
-	warnings = append(warnings, bad...)
-
-	if sel := structpath.Object(spec, "nodeSelector"); sel != nil {
-		ls, err := labelSelector(sel)
-		if err != nil {
-			// Publishing every node of the network instead of the narrower set
-			// the user asked for would be wrong; stop.
-			return s, warnings, errors.Errorf("%s: spec.nodeSelector: %v", obj, err)
-		}
-		s.selector = ls
-		for k, v := range structpath.Object(sel, "matchLabels").GetFields() {
-			if s.matchLabels == nil {
-				s.matchLabels = map[string]string{}
-			}
-			s.matchLabels[k] = v.GetStringValue()
-		}
+// readNodeSelector reads spec.nodeSelector, and its matchLabels apart: the
+// peer cards are selected by them.
+func (s *directorySettings) readNodeSelector(sel *structpb.Struct) error {
+	ls, err := labelSelector(sel)
+	if err != nil {
+		return err
 	}
-	return s, warnings, nil
+	s.selector = ls
+	for k, v := range structpath.Object(sel, "matchLabels").GetFields() {
+		if s.matchLabels == nil {
+			s.matchLabels = map[string]string{}
+		}
+		s.matchLabels[k] = v.GetStringValue()
+	}
+	return nil
 }
 
 func labelSelector(s *structpb.Struct) (labels.Selector, error) {
