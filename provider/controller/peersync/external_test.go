@@ -216,11 +216,7 @@ func TestObserveAndUpdateAgainstSimulatedNodes(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			tc.node.Addr = "127.0.0.2:0"
-			n := startNode(t, tc.node)
-			if tc.setup != nil {
-				tc.setup(n)
-			}
+			n := startNodeWith(t, "127.0.0.2:0", tc.node, tc.setup)
 			clk := newClock()
 			spec := loopbackConfig()
 			spec.Timeout = &metav1.Duration{Duration: 200 * time.Millisecond}

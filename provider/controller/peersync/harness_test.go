@@ -152,6 +152,18 @@ func reconcile(t *testing.T, c *connector, cr *v1alpha1.PeerSync) result {
 	return r
 }
 
+// startNodeWith starts a simulated node on addr and, when setup is set, runs
+// it on the node: a table case's node.
+func startNodeWith(t *testing.T, addr string, opts coresim.Options, setup func(*coresim.Node)) *coresim.Node {
+	t.Helper()
+	opts.Addr = addr
+	n := startNode(t, opts)
+	if setup != nil {
+		setup(n)
+	}
+	return n
+}
+
 func startNode(t *testing.T, opts coresim.Options) *coresim.Node {
 	t.Helper()
 	n, err := coresim.Start(opts)

@@ -175,11 +175,7 @@ func TestObserveQuorum(t *testing.T) {
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			tc.node.Addr = "127.0.0.6:0"
-			n := startNode(t, tc.node)
-			if tc.setup != nil {
-				tc.setup(n)
-			}
+			n := startNodeWith(t, "127.0.0.6:0", tc.node, tc.setup)
 			c := newConnector(t, newClock(), providerConfig(loopbackConfig()))
 			cr := peerSync(n.URL())
 			r := reconcile(t, c, cr)
