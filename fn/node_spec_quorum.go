@@ -108,7 +108,6 @@ func readHistory(spec *structpb.Struct, bad badField) (historySpec, error) {
 	return h, nil
 }
 
-// objectList reads a list of objects; absent is empty.
 // optionalObject is spec.<key>: nil when absent, an error naming the field
 // when it is there but not an object.
 func optionalObject(spec *structpb.Struct, key string, bad badField) (*structpb.Struct, error) {
@@ -119,6 +118,8 @@ func optionalObject(spec *structpb.Struct, key string, bad badField) (*structpb.
 	return o, nil
 }
 
+// objectList reads s.<key>, a list of objects; absent is empty. field names
+// the list in errors.
 func objectList(s *structpb.Struct, key, field string, bad badField) ([]*structpb.Struct, error) {
 	if !structpath.Present(s, key) {
 		return nil, nil
