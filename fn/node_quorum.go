@@ -62,52 +62,63 @@ func directoryMembers(req *fnv1.RunFunctionRequest, rsp *fnv1.RunFunctionRespons
 	var out []member
 	var bad []error
 	for _, r := range cards {
-		obj := r.GetResource()
-		p, card, outcome, _ := peers.ExtractCardData(obj, o)
-		// An invalid card is the directory's to report, once.
-		if outcome != peers.Kept || card.PublicKey == "" || card.HomeDomain == "" {
-			continue
+		m, ok, problem := n.cardMember(r.GetResource(), o)
+		if problem != nil {
+			bad = append(bad, problem)
 		}
-		if (p.Namespace == n.claimNamespace && p.Name == n.claimName) || card.PublicKey == n.publicKey {
-			continue // never the node itself: core counts it already
+		if ok {
+			out = append(out, m)
 		}
-		m := member{
-			card:      structpath.StringOr(obj, "", "metadata", "namespace") + "/" + structpath.StringOr(obj, "", "metadata", "name"),
-			name:      p.Namespace + "." + p.Name,
-			namespace: p.Namespace, peerName: p.Name,
-			publicKey: card.PublicKey, homeDomain: card.HomeDomain,
-		}
-		cardErr := func(field string, err error) error {
-			return errors.Errorf("%s: spec.quorum.includeDirectory: peer card %s: %s: %v", n.describe, m.card, field, err)
-		}
-		// A card is trusted for membership, but what it says must still be
-		// safe to render: a bad key would make core refuse the config, a bad
-		// archive could reach a shell.
-		if err := stellarcfg.ValidPublicKey(card.PublicKey); err != nil {
-			bad = append(bad, cardErr("publicKey", errors.Wrap(err, "left out of the quorum")))
-			continue
-		}
-		if card.Quality != "" {
-			if !validQuality(card.Quality) {
-				bad = append(bad, cardErr("quality", errors.Errorf("%q is not one of LOW, MEDIUM, HIGH, CRITICAL; left out of the quorum", card.Quality)))
-				continue
-			}
-			m.quality = stellarcfg.Quality(card.Quality)
-		}
-		if card.History != "" {
-			get, err := stellarcfg.HistoryGet(card.History)
-			if err != nil {
-				bad = append(bad, cardErr("history", errors.Wrap(err, "its archive is left out")))
-			}
-			m.history = get
-		}
-		out = append(out, m)
 	}
 	warnAll(rsp, bad)
 	slices.SortFunc(out, func(a, b member) int {
 		return cmp.Or(cmp.Compare(a.homeDomain, b.homeDomain), cmp.Compare(a.namespace, b.namespace), cmp.Compare(a.peerName, b.peerName))
 	})
 	return out
+}
+
+// cardMember is the quorum member a peer card makes for node n, ok false when
+// the card makes none. problem reports what is wrong with the card: a card
+// with a bad key or quality makes no member, one with a bad archive a member
+// without it.
+func (n *node) cardMember(obj *structpb.Struct, o peers.Options) (m member, ok bool, problem error) {
+	p, card, outcome, _ := peers.ExtractCardData(obj, o)
+	// An invalid card is the directory's to report, once.
+	if outcome != peers.Kept || card.PublicKey == "" || card.HomeDomain == "" {
+		return member{}, false, nil
+	}
+	if (p.Namespace == n.claimNamespace && p.Name == n.claimName) || card.PublicKey == n.publicKey {
+		return member{}, false, nil // never the node itself: core counts it already
+	}
+	m = member{
+		card:      structpath.StringOr(obj, "", "metadata", "namespace") + "/" + structpath.StringOr(obj, "", "metadata", "name"),
+		name:      p.Namespace + "." + p.Name,
+		namespace: p.Namespace, peerName: p.Name,
+		publicKey: card.PublicKey, homeDomain: card.HomeDomain,
+	}
+	cardErr := func(field string, err error) error {
+		return errors.Errorf("%s: spec.quorum.includeDirectory: peer card %s: %s: %v", n.describe, m.card, field, err)
+	}
+	// A card is trusted for membership, but what it says must still be
+	// safe to render: a bad key would make core refuse the config, a bad
+	// archive could reach a shell.
+	if err := stellarcfg.ValidPublicKey(card.PublicKey); err != nil {
+		return member{}, false, cardErr("publicKey", errors.Wrap(err, "left out of the quorum"))
+	}
+	if card.Quality != "" {
+		if !validQuality(card.Quality) {
+			return member{}, false, cardErr("quality", errors.Errorf("%q is not one of LOW, MEDIUM, HIGH, CRITICAL; left out of the quorum", card.Quality))
+		}
+		m.quality = stellarcfg.Quality(card.Quality)
+	}
+	if card.History != "" {
+		get, err := stellarcfg.HistoryGet(card.History)
+		if err != nil {
+			problem = cardErr("history", errors.Wrap(err, "its archive is left out"))
+		}
+		m.history = get
+	}
+	return m, true, problem
 }
 
 // memberDomains are the home domains of the members, in order, each with the
