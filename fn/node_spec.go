@@ -109,22 +109,8 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 		return nil, bad("metadata.labels", "claim name %q cannot form a DNS name: %v", n.claimName, err)
 	}
 
-	switch n.nodeType = structpath.StringOr(spec, "", "nodeType"); n.nodeType {
-	case peers.NodeTypeValidator, peers.NodeTypeWatcher, peers.NodeTypeHorizon, peers.NodeTypeSorobanRPC:
-	default:
-		return nil, bad("spec.nodeType", "%q is not one of Validator, Watcher, Horizon, SorobanRpc", n.nodeType)
-	}
-	n.network = structpath.StringOr(spec, "", "network")
-	p, err := stellarcfg.Passphrase(n.network, structpath.StringOr(spec, "", "networkPassphrase"))
-	if err != nil {
-		return nil, bad("spec.network", "%v", err)
-	}
-	n.passphrase = p
-	n.suspended = structpath.Bool(spec, "suspended")
-
-	n.version = structpath.StringOr(spec, "", "version")
-	if n.version == "" || strings.ContainsAny(n.version, " /@:") {
-		return nil, bad("spec.version", "%q is not a stellar-core image tag", n.version)
+	if err := n.readKind(spec, bad); err != nil {
+		return nil, err
 	}
 	if err := n.readAddresses(spec, bad); err != nil {
 		return nil, err
@@ -138,6 +124,7 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 			n.labels[k] = v.GetStringValue()
 		}
 	}
+	var err error
 	if n.quorum, err = readQuorum(spec, bad); err != nil {
 		return nil, err
 	}
@@ -158,6 +145,29 @@ func readNode(xr *structpb.Struct, in *v1alpha1.NodeInput) (*node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// readKind reads what kind of node this is and what it runs: its type,
+// network, image tag and whether it is suspended.
+func (n *node) readKind(spec *structpb.Struct, bad badField) error {
+	switch n.nodeType = structpath.StringOr(spec, "", "nodeType"); n.nodeType {
+	case peers.NodeTypeValidator, peers.NodeTypeWatcher, peers.NodeTypeHorizon, peers.NodeTypeSorobanRPC:
+	default:
+		return bad("spec.nodeType", "%q is not one of Validator, Watcher, Horizon, SorobanRpc", n.nodeType)
+	}
+	n.network = structpath.StringOr(spec, "", "network")
+	p, err := stellarcfg.Passphrase(n.network, structpath.StringOr(spec, "", "networkPassphrase"))
+	if err != nil {
+		return bad("spec.network", "%v", err)
+	}
+	n.passphrase = p
+	n.suspended = structpath.Bool(spec, "suspended")
+
+	n.version = structpath.StringOr(spec, "", "version")
+	if n.version == "" || strings.ContainsAny(n.version, " /@:") {
+		return bad("spec.version", "%q is not a stellar-core image tag", n.version)
+	}
+	return nil
 }
 
 // readResources reads spec.resources and spec.storage into the types the
