@@ -186,26 +186,8 @@ func (c Config) Render() (string, error) {
 		KnownPeers:        append([]string{}, c.KnownPeers...), // never nil: always "KNOWN_PEERS = [...]"
 		PreferredPeers:    c.PreferredPeers,
 	}
-	for _, h := range append(append([]HomeDomain{}, c.HomeDomains...), q.HomeDomains...) {
-		d.HomeDomains = append(d.HomeDomains, homeDomainDoc{HomeDomain: h.Domain, Quality: string(h.Quality)})
-	}
-	for _, v := range append(append([]Validator{}, c.Validators...), q.Validators...) {
-		d.Validators = append(d.Validators, validatorDoc{
-			Name: v.Name, HomeDomain: v.HomeDomain, PublicKey: v.PublicKey,
-			Address: v.Address, History: v.History, Quality: string(v.Quality),
-		})
-	}
-	for i, a := range c.Archives {
-		if !archiveName.MatchString(a.Name) {
-			return "", fmt.Errorf("cannot render archive %d: name %q is not letters, digits, '_' and '-'", i, a.Name)
-		}
-		if _, dup := d.History[a.Name]; dup {
-			return "", fmt.Errorf("cannot render archive %d: name %q is used twice", i, a.Name)
-		}
-		if d.History == nil {
-			d.History = map[string]archiveDoc{}
-		}
-		d.History[a.Name] = archiveDoc{Get: a.Get, Put: a.Put, Mkdir: a.Mkdir}
+	if d.quorumDocument, err = c.quorumDocument(q); err != nil {
+		return "", err
 	}
 	if err := validUTF8(d); err != nil {
 		return "", err
@@ -231,6 +213,34 @@ func (c Config) Render() (string, error) {
 		return "", fmt.Errorf("cannot render stellar-core config: %w", err)
 	}
 	return b.String(), nil
+}
+
+// quorumDocument is the TOML of c's quorum, the quorum set q's entries after
+// c's own, and of its archives, whose names it checks.
+func (c Config) quorumDocument(q Quorum) (quorumDocument, error) {
+	var d quorumDocument
+	for _, h := range append(append([]HomeDomain{}, c.HomeDomains...), q.HomeDomains...) {
+		d.HomeDomains = append(d.HomeDomains, homeDomainDoc{HomeDomain: h.Domain, Quality: string(h.Quality)})
+	}
+	for _, v := range append(append([]Validator{}, c.Validators...), q.Validators...) {
+		d.Validators = append(d.Validators, validatorDoc{
+			Name: v.Name, HomeDomain: v.HomeDomain, PublicKey: v.PublicKey,
+			Address: v.Address, History: v.History, Quality: string(v.Quality),
+		})
+	}
+	for i, a := range c.Archives {
+		if !archiveName.MatchString(a.Name) {
+			return d, fmt.Errorf("cannot render archive %d: name %q is not letters, digits, '_' and '-'", i, a.Name)
+		}
+		if _, dup := d.History[a.Name]; dup {
+			return d, fmt.Errorf("cannot render archive %d: name %q is used twice", i, a.Name)
+		}
+		if d.History == nil {
+			d.History = map[string]archiveDoc{}
+		}
+		d.History[a.Name] = archiveDoc{Get: a.Get, Put: a.Put, Mkdir: a.Mkdir}
+	}
+	return d, nil
 }
 
 // archiveURL is what HistoryGet accepts: an http(s) URL whose characters
