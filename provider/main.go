@@ -94,6 +94,15 @@ func main() {
 		o.Features.Enable(feature.EnableBetaManagementPolicies)
 	}
 
+	deps, err := c.dialDeps(log)
+	kctx.FatalIfErrorf(err, "cannot read the static hosts file")
+	kctx.FatalIfErrorf(stellarcontroller.Setup(mgr, o, deps), "cannot set up the controllers")
+	kctx.FatalIfErrorf(mgr.Start(ctrl.SetupSignalHandler()), "cannot start the controller manager")
+}
+
+// dialDeps are the dialer and resolver the flags ask for; the zero Deps are
+// the net package's. The ProviderConfig's allowlist guards either (connector.go).
+func (c cli) dialDeps(log logging.Logger) (stellarcontroller.Deps, error) {
 	var deps stellarcontroller.Deps
 	if c.LoopbackOnlyDial {
 		refused := func(network, address string) {
@@ -105,11 +114,11 @@ func main() {
 	}
 	if c.StaticHosts != "" {
 		hosts, err := netguard.NewHostsFileResolver(c.StaticHosts)
-		kctx.FatalIfErrorf(err, "cannot read the static hosts file")
+		if err != nil {
+			return deps, err
+		}
 		deps.Resolver = hosts
 		log.Info("Resolving names from a static hosts file only", "path", c.StaticHosts)
 	}
-
-	kctx.FatalIfErrorf(stellarcontroller.Setup(mgr, o, deps), "cannot set up the controllers")
-	kctx.FatalIfErrorf(mgr.Start(ctrl.SetupSignalHandler()), "cannot start the controller manager")
+	return deps, nil
 }
