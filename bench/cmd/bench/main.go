@@ -51,13 +51,9 @@ func run() error {
 	b.OursArgs = []string{"--metrics-address="}
 	b.TheirsArgs = []string{"--max-recv-message-size=1024"}
 
-	var ns []int
-	for f := range strings.SplitSeq(*sizes, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 0 {
-			return fmt.Errorf("cannot parse --sizes %q", *sizes)
-		}
-		ns = append(ns, n)
+	ns, err := parseSizes(*sizes)
+	if err != nil {
+		return err
 	}
 
 	ctx := context.Background()
@@ -71,12 +67,7 @@ func run() error {
 		rows = append(rows, r)
 	}
 
-	summary := ""
-	for _, r := range rows {
-		if r.Nodes == 1000 {
-			summary = fmt.Sprintf("1000 nodes: %.1fx faster than function-go-templating, %.2fx the decode floor\n", r.Ratio(), r.FloorRatio())
-		}
-	}
+	summary := summarize(rows)
 	report := Report(rows, machine(), *command)
 	fmt.Print(report)
 	if *results != "" {
@@ -91,6 +82,31 @@ func run() error {
 	}
 	fmt.Print(summary) // the last line
 	return nil
+}
+
+// parseSizes reads --sizes, a comma-separated list of node counts.
+func parseSizes(sizes string) ([]int, error) {
+	var ns []int
+	for f := range strings.SplitSeq(sizes, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("cannot parse --sizes %q", sizes)
+		}
+		ns = append(ns, n)
+	}
+	return ns, nil
+}
+
+// summarize is the run's last line: the 1,000-node ratios, or "" without
+// that size.
+func summarize(rows []bench.Row) string {
+	summary := ""
+	for _, r := range rows {
+		if r.Nodes == 1000 {
+			summary = fmt.Sprintf("1000 nodes: %.1fx faster than function-go-templating, %.2fx the decode floor\n", r.Ratio(), r.FloorRatio())
+		}
+	}
+	return summary
 }
 
 // Report renders the run as Markdown.

@@ -57,6 +57,12 @@ func (cp *ControlPlane) startAPIServer(bins map[string]string, crdDirs []string)
 	if _, err := cp.env.Start(); err != nil {
 		return fmt.Errorf("cannot start etcd and kube-apiserver: %w", err)
 	}
+	return cp.connectAsAdmin()
+}
+
+// connectAsAdmin writes the admin user's kubeconfig and sets the control
+// plane's rest config and client to that user's.
+func (cp *ControlPlane) connectAsAdmin() error {
 	user, err := cp.env.AddUser(envtest.User{Name: adminUser, Groups: []string{"system:masters"}}, nil)
 	if err != nil {
 		return fmt.Errorf("cannot create the admin user: %w", err)

@@ -48,40 +48,49 @@ func writeMTLSCerts(serverDir, clientDir string) error {
 		{dir: clientDir, cn: "crossplane", usage: x509.ExtKeyUsageClientAuth},
 	}
 	for i, l := range leaves {
-		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-		if err != nil {
-			return fmt.Errorf("cannot generate key for %s: %w", l.cn, err)
+		if err := writeLeaf(l.dir, l.cn, l.usage, int64(i+2), ca, caKey, caDER); err != nil {
+			return err
 		}
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(int64(i + 2)),
-			Subject:      pkix.Name{CommonName: l.cn},
-			NotBefore:    time.Now().Add(-time.Hour),
-			NotAfter:     time.Now().Add(24 * time.Hour),
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{l.usage},
-			DNSNames:     []string{"localhost"},
-			IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			return fmt.Errorf("cannot create certificate for %s: %w", l.cn, err)
-		}
-		keyDER, err := x509.MarshalECPrivateKey(key)
-		if err != nil {
-			return fmt.Errorf("cannot marshal key for %s: %w", l.cn, err)
-		}
-		files := map[string][]byte{
-			"ca.crt":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
-			"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-			"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
-		}
-		if err := os.MkdirAll(l.dir, 0o700); err != nil {
-			return fmt.Errorf("cannot create %s: %w", l.dir, err)
-		}
-		for _, name := range []string{"ca.crt", "tls.crt", "tls.key"} {
-			if err := os.WriteFile(filepath.Join(l.dir, name), files[name], 0o600); err != nil {
-				return fmt.Errorf("cannot write %s: %w", name, err)
-			}
+	}
+	return nil
+}
+
+// writeLeaf writes a key and a certificate for cn, signed by the CA, with the
+// CA's certificate beside them, into dir as ca.crt, tls.crt and tls.key.
+func writeLeaf(dir, cn string, usage x509.ExtKeyUsage, serial int64, ca *x509.Certificate, caKey *ecdsa.PrivateKey, caDER []byte) error {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		return fmt.Errorf("cannot generate key for %s: %w", cn, err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(serial),
+		Subject:      pkix.Name{CommonName: cn},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+		DNSNames:     []string{"localhost"},
+		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		return fmt.Errorf("cannot create certificate for %s: %w", cn, err)
+	}
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		return fmt.Errorf("cannot marshal key for %s: %w", cn, err)
+	}
+	files := map[string][]byte{
+		"ca.crt":  pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
+		"tls.crt": pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
+		"tls.key": pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}),
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("cannot create %s: %w", dir, err)
+	}
+	for _, name := range []string{"ca.crt", "tls.crt", "tls.key"} {
+		if err := os.WriteFile(filepath.Join(dir, name), files[name], 0o600); err != nil {
+			return fmt.Errorf("cannot write %s: %w", name, err)
 		}
 	}
 	return nil
