@@ -99,10 +99,10 @@ func Measure(ctx context.Context, b Binaries, n int, budget time.Duration, minIt
 	if err := alternate(ctx, both, iters); err != nil {
 		return row, err
 	}
-	if row.Ours, err = stats(ours, o.lat, o.cpu0, len(o.rsp)); err != nil {
+	if row.Ours, err = o.stats(); err != nil {
 		return row, err
 	}
-	if row.Theirs, err = stats(theirs, t.lat, t.cpu0, len(t.rsp)); err != nil {
+	if row.Theirs, err = t.stats(); err != nil {
 		return row, err
 	}
 
@@ -164,22 +164,23 @@ func alternate(ctx context.Context, cs []*contender, calls int) error {
 	return nil
 }
 
-func stats(s *Server, lat []time.Duration, cpu0 time.Duration, rsp int) (Stats, error) {
-	cpu, err := s.CPU()
+// stats are the contender's figures over its measured calls.
+func (c *contender) stats() (Stats, error) {
+	cpu, err := c.s.CPU()
 	if err != nil {
 		return Stats{}, err
 	}
-	rss, err := s.PeakRSS()
+	rss, err := c.s.PeakRSS()
 	if err != nil {
 		return Stats{}, err
 	}
 	return Stats{
-		Iterations: len(lat),
-		Median:     Percentile(lat, 50),
-		P99:        Percentile(lat, 99),
-		CPU:        (cpu - cpu0) / time.Duration(len(lat)),
+		Iterations: len(c.lat),
+		Median:     Percentile(c.lat, 50),
+		P99:        Percentile(c.lat, 99),
+		CPU:        (cpu - c.cpu0) / time.Duration(len(c.lat)),
 		PeakRSS:    rss,
-		Response:   rsp,
+		Response:   len(c.rsp),
 	}, nil
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/stellarpeers/stellar-peers/internal/stellarcfg"
 	"github.com/stellarpeers/stellar-peers/internal/structpath"
+	"github.com/stellarpeers/stellar-peers/test/required"
 )
 
 var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestRenderExamples")
@@ -30,13 +31,8 @@ var updateGolden = flag.Bool("update", false, "rewrite the golden files of TestR
 // this function, served on loopback, and compares the output with the folder's rendered.golden.yaml. Each folder
 // holds xr.yaml, composition.yaml, functions.yaml, required.yaml and optionally observed.yaml.
 func TestRenderExamples(t *testing.T) {
-	cli, core := os.Getenv("E2E_CROSSPLANE_CLI"), os.Getenv("E2E_CROSSPLANE")
-	if cli == "" || core == "" {
-		if os.Getenv("STELLAR_PEERS_REQUIRE_TOOLS") != "" {
-			t.Fatal("E2E_CROSSPLANE_CLI and E2E_CROSSPLANE must name the pinned crossplane binaries (make tools)")
-		}
-		t.Skip("the crossplane CLI and core are not built; `make unit` runs this test")
-	}
+	cli := required.Path(t, "E2E_CROSSPLANE_CLI", "the pinned crossplane CLI, make tools")
+	core := required.Path(t, "E2E_CROSSPLANE", "the pinned Crossplane core, make tools")
 	target := serveInsecure(t)
 
 	dirs, err := filepath.Glob(filepath.Join("..", "examples", "render", "*"))

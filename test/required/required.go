@@ -29,8 +29,12 @@ func Path(t testing.TB, env, hint string) string {
 // Missing ends the test, saying what is missing: a failure under make, a skip elsewhere.
 func Missing(t testing.TB, what string) {
 	t.Helper()
-	if os.Getenv(EnvRequireTools) != "" {
+	if Enforced() {
 		t.Fatal(what)
 	}
 	t.Skip(what)
 }
+
+// Enforced reports whether a missing tool or file is a failure (under make) rather than a skip; for a TestMain,
+// which has no testing.TB to end.
+func Enforced() bool { return os.Getenv(EnvRequireTools) != "" }

@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/e2e-framework/support/kind"
 
 	"github.com/stellarpeers/stellar-peers/test/e2e/harness"
+	"github.com/stellarpeers/stellar-peers/test/required"
 )
 
 // Environment variables `make e2e-kind` sets.
@@ -73,8 +74,7 @@ var (
 
 func TestMain(m *testing.M) {
 	if reason := unavailable(); reason != "" {
-		// Under make (STELLAR_PEERS_REQUIRE_TOOLS) a missing piece is a failure, not a skip.
-		if os.Getenv("STELLAR_PEERS_REQUIRE_TOOLS") != "" {
+		if required.Enforced() {
 			fmt.Printf("FAIL: the kind e2e tests cannot run: %s\n", reason)
 			os.Exit(1)
 		}
